@@ -1,0 +1,1 @@
+"""The `jadechain` command line."""

@@ -1,0 +1,19 @@
+"""The `jadechain` command: one entry point, one subcommand group per area."""
+
+from __future__ import annotations
+
+import click
+
+from jadechain import __version__
+from jadechain.cli.bench import bench
+from jadechain.cli.keys import keys
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="jadechain")
+def main() -> None:
+    """jadechain: an enterprise consortium blockchain framework."""
+
+
+main.add_command(keys)
+main.add_command(bench)
