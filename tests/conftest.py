@@ -8,6 +8,7 @@ import pytest
 
 from jadechain.crypto import Algorithm, KeyPair
 from jadechain.crypto.algorithms import SIGNATURE_ALGORITHMS
+from jadechain.testing import LocalChain
 
 
 @pytest.fixture(params=SIGNATURE_ALGORITHMS, ids=lambda a: a.info.name)
@@ -27,3 +28,9 @@ def openssl() -> str:
     path = shutil.which("openssl")
     assert path, "the openssl command line is required (Debian package openssl)"
     return path
+
+
+@pytest.fixture
+def chain() -> LocalChain:
+    """A fresh in-memory ledger with an admin key (see jadechain.testing)."""
+    return LocalChain()

@@ -30,6 +30,9 @@ KEY_TYPE_PUBLIC = 0x01
 KEY_TYPE_PRIVATE = 0x02
 
 
+_LAYOUTS: dict[tuple[type, Algorithm], tuple[int, bytes]] = {}
+
+
 class _Tagged:
     """A raw value tagged with its algorithm. Immutable, hashable, ordered by byte form."""
 
@@ -43,17 +46,26 @@ class _Tagged:
     _encoded: bytes
 
     def __init__(self, algorithm: Algorithm, raw: bytes) -> None:
-        expected = self._expected_length(algorithm)
+        # (expected length, header) per (class, algorithm), so the hot path is two dict lookups.
+        layout = _LAYOUTS.get((type(self), algorithm))
+        if layout is None:
+            layout = _LAYOUTS[(type(self), algorithm)] = self._layout(algorithm)
+        expected, header = layout
         if len(raw) != expected:
             raise self._error(
                 f"{algorithm.info.name} {self._what} must be {expected} bytes, got {len(raw)}"
             )
-        header = algorithm.to_bytes(CODE_BYTES, "big")
-        if self._key_type is not None:
-            header += bytes([self._key_type])
+        raw = bytes(raw)
         object.__setattr__(self, "algorithm", algorithm)
-        object.__setattr__(self, "raw", bytes(raw))
-        object.__setattr__(self, "_encoded", header + bytes(raw))
+        object.__setattr__(self, "raw", raw)
+        object.__setattr__(self, "_encoded", header + raw)
+
+    @classmethod
+    def _layout(cls, algorithm: Algorithm) -> tuple[int, bytes]:
+        header = algorithm.to_bytes(CODE_BYTES, "big")
+        if cls._key_type is not None:
+            header += bytes([cls._key_type])
+        return cls._expected_length(algorithm), header
 
     @classmethod
     def _expected_length(cls, algorithm: Algorithm) -> int:
