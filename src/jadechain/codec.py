@@ -24,6 +24,7 @@ from jadechain.crypto.types import Digest, PrivateKey, PublicKey, Signature
 T = TypeVar("T")
 
 _CRYPTO_TYPES: tuple[type, ...] = (PublicKey, PrivateKey, Signature, Digest)
+_CRYPTO_TYPE_SET = frozenset(_CRYPTO_TYPES)
 
 
 class CodecError(ValueError):
@@ -38,8 +39,8 @@ class Record(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 def _enc_binary(obj: Any) -> Any:
-    if isinstance(obj, _CRYPTO_TYPES):
-        return obj.to_bytes()  # type: ignore[attr-defined]
+    if type(obj) in _CRYPTO_TYPE_SET:  # hot: every digest and key of every record
+        return obj._encoded
     raise NotImplementedError(f"cannot encode {type(obj).__name__}")
 
 

@@ -11,11 +11,12 @@ fails, its changes are rolled back and it is recorded with the failure's code.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from jadechain import codec
-from jadechain.crypto import Digest, address_of, verify
+from jadechain.crypto import Algorithm, Digest, address_of, algorithm_from_name, verify
 from jadechain.ledger import model as m
 from jadechain.ledger.listroot import hasher_for, list_root
 from jadechain.ledger.operations import HANDLERS, Context, ContractRuntime, OperationFailed
@@ -48,6 +49,15 @@ class Chain:
     contract_runtime: ContractRuntime | None = None
 
 
+@functools.lru_cache(maxsize=16)
+def _accepted_algorithms(names: tuple[str, ...]) -> frozenset[Algorithm]:
+    return frozenset(algorithm_from_name(name) for name in names)
+
+
+def _accepted(settings: LedgerSettings) -> frozenset[Algorithm]:
+    return _accepted_algorithms(tuple(settings.accepted_signature_algorithms))
+
+
 def _reject_reason(
     chain: Chain,
     settings: LedgerSettings,
@@ -69,10 +79,10 @@ def _reject_reason(
         return "no endpoint signature"
     if chain.is_known(tx_hash.raw):
         return "duplicate transaction"
-    accepted = settings.accepted_signature_algorithms
+    accepted = _accepted(settings)
     message = tx_hash.to_bytes()
     for entry in (*tx.endpoint_signatures, *tx.node_signatures):
-        if entry.public_key.algorithm.info.name not in accepted:
+        if entry.public_key.algorithm not in accepted:
             return f"{entry.public_key.algorithm.info.name} signatures are not accepted"
         if not verified and not verify(entry.public_key, message, entry.signature):
             return "bad signature"

@@ -50,9 +50,17 @@ def _root(hasher: Hasher, leaves: Sequence[bytes]) -> bytes:
 
 
 def list_root(hasher: Hasher, items: Sequence[bytes]) -> bytes:
+    """The root, computed bottom-up: pairing left to right and carrying an odd last node up a
+    level gives exactly the split-at-a-power-of-two shape of `_root`, without recursion."""
     if not items:
         return hasher(b"")
-    return _root(hasher, [hasher(b"\x00" + item) for item in items])
+    level = [hasher(b"\x00" + item) for item in items]
+    while len(level) > 1:
+        paired = [hasher(b"\x01" + level[i] + level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            paired.append(level[-1])
+        level = paired
+    return level[0]
 
 
 def _path(hasher: Hasher, leaves: Sequence[bytes], index: int) -> list[bytes]:

@@ -20,7 +20,6 @@ from jadechain.ledger.security import (
     ROLES_PER_USER_MAX,
     RoleRecord,
     UserRecord,
-    any_allows,
     normalize_role,
 )
 from jadechain.ledger.state import (
@@ -70,12 +69,7 @@ class Context:
     tx_hash: bytes
     contract_runtime: ContractRuntime | None = None
     _roles: dict[str, RoleRecord] = field(default_factory=dict)
-    _signer_roles_loaded: bool = False
-
-    def _load_signer_roles(self) -> dict[str, RoleRecord]:
-        roles = self.roles()
-        self._signer_roles_loaded = True
-        return roles
+    _permissions: frozenset[Permission] | None = None
 
     def roles_of(self, *users: UserRecord) -> dict[str, RoleRecord]:
         """The role records that `users` hold, read once per transaction."""
@@ -89,9 +83,20 @@ class Context:
     def roles(self) -> dict[str, RoleRecord]:
         return self.roles_of(*(user for _, user in self.signers))
 
+    def permissions(self) -> frozenset[Permission]:
+        """The union of the signers' permissions: an operation needs one allowed signer."""
+        if self._permissions is None:
+            sets = [self.state.permissions_of(user) for _, user in self.signers]
+            self._permissions = frozenset().union(*sets)
+        return self._permissions
+
+    def forget_permissions(self) -> None:
+        """Called after a change to users or roles: recompute on the next check."""
+        self._permissions = None
+        self._roles.clear()
+
     def require(self, permission: Permission) -> None:
-        roles = self._roles if self._signer_roles_loaded else self._load_signer_roles()
-        if not any_allows((user for _, user in self.signers), roles, permission):
+        if permission not in self.permissions():
             raise OperationFailed(
                 m.TxCode.PERMISSION_DENIED, f"no signer has permission {permission.value}"
             )
@@ -159,7 +164,14 @@ def update_user_state(context: Context, op: m.UpdateUserState) -> Value | None:
         raise fail(m.TxCode.INVALID_STATE, f"user {op.address} is revoked for good")
     record = UserRecord(user.public_key, op.state, user.roles, user.policy)
     context.state.save(user_key(op.address), record)
+    _refresh_signer(context, op.address, record)
     return None
+
+
+def _refresh_signer(context: Context, address: str, record: UserRecord) -> None:
+    """A later operation of the same transaction sees a signer's new roles or state."""
+    context.signers = [(a, record if a == address else u) for a, u in context.signers]
+    context.forget_permissions()
 
 
 def configure_roles(context: Context, op: m.ConfigureRoles) -> Value | None:
@@ -170,8 +182,7 @@ def configure_roles(context: Context, op: m.ConfigureRoles) -> Value | None:
         except ValueError as error:
             raise fail(m.TxCode.INVALID_OPERATION, str(error)) from None
         context.state.save(role_key(name), RoleRecord.of(spec))
-    context._roles.clear()
-    context._signer_roles_loaded = False
+    context.forget_permissions()
     return None
 
 
@@ -187,6 +198,7 @@ def authorize_user(context: Context, op: m.AuthorizeUser) -> Value | None:
         raise fail(m.TxCode.INVALID_OPERATION, f"a user holds at most {ROLES_PER_USER_MAX} roles")
     record = UserRecord(user.public_key, user.state, roles, op.policy or user.policy)
     context.state.save(user_key(op.address), record)
+    _refresh_signer(context, op.address, record)
     return None
 
 

@@ -73,6 +73,24 @@ def _grants(role: RoleRecord | None, permission: LedgerPermission | TransactionP
     return permission in role.transaction_permissions
 
 
+def permissions(
+    user: UserRecord, roles: Mapping[str, RoleRecord]
+) -> frozenset[LedgerPermission | TransactionPermission]:
+    """Everything `user` may do: `allows(user, roles, p)` iff `p in permissions(user, roles)`."""
+    if user.state is not UserState.NORMAL or not user.roles:
+        return frozenset()
+    sets = [_granted(roles.get(name)) for name in user.roles]
+    if user.policy is RolePolicy.INTERSECT:
+        return frozenset.intersection(*sets)
+    return frozenset.union(*sets)
+
+
+def _granted(role: RoleRecord | None) -> frozenset[LedgerPermission | TransactionPermission]:
+    if role is None:
+        return frozenset()
+    return frozenset((*role.ledger_permissions, *role.transaction_permissions))
+
+
 def any_allows(
     users: Iterable[UserRecord],
     roles: Mapping[str, RoleRecord],

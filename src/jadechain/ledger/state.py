@@ -22,18 +22,21 @@ from typing import TypeVar
 from jadechain import codec
 from jadechain.codec import Record
 from jadechain.crypto import PublicKey
+from jadechain.ledger import security
 from jadechain.ledger.merkle import MerkleTree
-from jadechain.ledger.model import ParticipantState
+from jadechain.ledger.model import LedgerPermission, ParticipantState, TransactionPermission
 from jadechain.ledger.security import RoleRecord, UserRecord
 from jadechain.storage import KVStore, WriteBatch
 
 R = TypeVar("R", bound=Record)
+Permission = LedgerPermission | TransactionPermission
 Hasher = Callable[[bytes], bytes]
 
 LATEST_PREFIX = b"s"
 BY_HASH_PREFIX = b"h"
 IMMUTABLE_KINDS = frozenset(b"ENC")
 SEPARATOR = b"\x00"
+ROLE_KIND = ord("R")
 RECORDS_CACHED_MAX = 65536  # decoded records kept while one block executes
 
 
@@ -150,6 +153,8 @@ class State:
         # Decoded records by key, with the bytes they came from: users, roles, accounts and the
         # settings are read by nearly every transaction, and decoding is most of a read's cost.
         self._records: dict[bytes, tuple[bytes, Record]] = {}
+        # Permission sets by (state, roles, policy) of a user; cleared whenever a role changes.
+        self._permissions: dict[tuple[object, ...], frozenset[Permission]] = {}
 
     def get(self, key: bytes) -> bytes | None:
         value = self._transaction.get(key)
@@ -160,7 +165,18 @@ class State:
         return value
 
     def put(self, key: bytes, value: bytes) -> None:
+        if key[0] == ROLE_KIND:
+            self._permissions.clear()
         self._transaction[key] = value
+
+    def permissions_of(self, user: UserRecord) -> frozenset[Permission]:
+        """What `user` may do, given the roles in this state."""
+        shape = (user.state, tuple(user.roles), user.policy)
+        found = self._permissions.get(shape)
+        if found is None:
+            roles = {name: role for name in user.roles if (role := self.role(name)) is not None}
+            found = self._permissions[shape] = security.permissions(user, roles)
+        return found
 
     def load(self, key: bytes, type_: type[R]) -> R | None:
         data = self.get(key)
@@ -183,6 +199,8 @@ class State:
         self._transaction = {}
 
     def rollback_transaction(self) -> None:
+        if any(key[0] == ROLE_KIND for key in self._transaction):
+            self._permissions.clear()
         self._transaction = {}
 
     def changes(self) -> dict[bytes, bytes]:

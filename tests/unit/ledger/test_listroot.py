@@ -55,3 +55,12 @@ def test_hasher_matches_the_algorithms() -> None:
     assert hasher_for(Algorithm.SM3)(b"abc") == hashlib.new("sm3", b"abc").digest()
     with pytest.raises(ValueError, match="not a ledger hash"):
         hasher_for(Algorithm.ED25519)
+
+
+def test_bottom_up_root_equals_the_recursive_definition() -> None:
+    from jadechain.ledger.listroot import _root
+
+    for count in range(1, 70):
+        items = [bytes([i % 256, i // 256]) for i in range(count)]
+        leaves = [sha(b"\x00" + item) for item in items]
+        assert list_root(sha, items) == _root(sha, leaves), count
