@@ -61,6 +61,9 @@ def _dec_hook(type_: type, obj: Any) -> Any:
     raise NotImplementedError(f"cannot decode {type_.__name__}")
 
 
+# msgspec raises UnicodeDecodeError (not a DecodeError) for strings that are not UTF-8.
+_DECODE_ERRORS = (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError)
+
 _binary_encoder = msgspec.msgpack.Encoder(enc_hook=_enc_binary, order="deterministic")
 _json_encoder = msgspec.json.Encoder(enc_hook=_enc_json, order="deterministic")
 _binary_decoders: dict[Any, msgspec.msgpack.Decoder[Any]] = {}
@@ -79,7 +82,7 @@ def decode(data: bytes, type_: type[T]) -> T:
         decoder = _binary_decoders[type_] = msgspec.msgpack.Decoder(type_, dec_hook=_dec_hook)
     try:
         return decoder.decode(data)  # type: ignore[no-any-return]
-    except (msgspec.ValidationError, msgspec.DecodeError) as error:
+    except _DECODE_ERRORS as error:
         raise CodecError(f"cannot decode {_name(type_)}: {error}") from None
 
 
@@ -102,7 +105,7 @@ def from_json(data: bytes | str, type_: type[T]) -> T:
         decoder = _json_decoders[type_] = msgspec.json.Decoder(type_, dec_hook=_dec_hook)
     try:
         return decoder.decode(data)  # type: ignore[no-any-return]
-    except (msgspec.ValidationError, msgspec.DecodeError) as error:
+    except _DECODE_ERRORS as error:
         raise CodecError(f"cannot decode {_name(type_)} from JSON: {error}") from None
 
 

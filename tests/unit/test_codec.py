@@ -87,3 +87,11 @@ def test_garbage_crypto_bytes_are_a_codec_error() -> None:
     raw["digest"] = "1111"
     with pytest.raises(CodecError):
         codec.from_json(codec.to_json(raw), Envelope)
+
+
+def test_invalid_utf8_is_a_codec_error() -> None:
+    data = codec.encode(Entry("ab", b"", 0)).replace(b"\xa2ab", b"\xa2\xff\xfe")
+    with pytest.raises(CodecError, match="cannot decode Entry"):
+        codec.decode(data, Entry)
+    with pytest.raises(CodecError, match="from JSON"):
+        codec.from_json(b'{"type":"entry","key":"\xff","value":"","version":0}', Entry)

@@ -400,17 +400,22 @@ def test_cache_stays_within_its_bound(algorithm: Algorithm, cache_max: int) -> N
     assert tree.cached_nodes <= cache_max
 
 
-def test_reads_go_through_the_cache(algorithm: Algorithm) -> None:
+@pytest.mark.parametrize("cache_max", [12, 200_000])
+def test_reads_go_through_the_cache(algorithm: Algorithm, cache_max: int) -> None:
     store = CountingStore()
     writer = _tree(algorithm, store)
     keys = _keys(2000, seed=11)
     root, batch = writer.update(EMPTY_ROOT, dict.fromkeys(keys, b"v"))
     _commit(writer, store, batch)
-    reader = _tree(algorithm, store)
+    reader = _tree(algorithm, store, cache_nodes_max=cache_max)
+    for key in keys[:50]:  # fill a small cache with other paths
+        reader.get(root, key)
+    assert reader.cached_nodes <= cache_max
     reader.get(root, keys[0])
     cold = store.gets
-    reader.get(root, keys[0])
-    assert store.gets == cold  # the second read is served from the cache
+    for _ in range(3):
+        assert reader.get(root, keys[0]) == b"v"
+    assert store.gets == cold  # the path just used (4 or 5 nodes) stays cached
     # A batch update on a cold tree fetches the children it needs with get_many.
     fresh = _tree(algorithm, store)
     fresh.update(root, dict.fromkeys(keys[:500], b"w"))
@@ -479,7 +484,9 @@ def test_many_keys_against_a_model() -> None:
         _apply(model, changes)
     expected, _ = MerkleTree(MemoryStore(), Algorithm.SHA256).update(EMPTY_ROOT, model)
     assert root == expected
-    assert dict(tree.iter_items(root)) == model
+    items = list(tree.iter_items(root))
+    assert dict(items) == model
+    assert [key for key, _ in items] == sorted(model, key=_sha256)  # in the order of H(key)
     for key in rng.sample(keys, 300):
         assert tree.get(root, key) == model.get(key)
         assert verify_proof(root, key, model.get(key), tree.prove(root, key), Algorithm.SHA256)

@@ -6,12 +6,13 @@
 - `verify_proof(root, key, value, proof, hash_algorithm)`: pure, bounded, never raises.
 - `EMPTY_ROOT` (32 zero bytes) is the root of the empty tree for every hash algorithm.
 
-Layout and hashes: `nodes`; proof format: `proof`; the update / commit contract: `tree`.
+Layout and hashes: `nodes`; proof format: `proof`; the update / commit contract and the cache:
+`tree`; the update algorithm: `update`.
 """
 
-from jadechain.ledger.merkle.nodes import DEPTH_MAX, EMPTY_ROOT
+from jadechain.ledger.merkle.nodes import DEPTH_MAX, EMPTY_ROOT, MerkleError, MissingNodeError
 from jadechain.ledger.merkle.proof import MerkleProof, ProofLeaf, ProofLevel, verify_proof
-from jadechain.ledger.merkle.tree import MerkleError, MerkleTree, MissingNodeError
+from jadechain.ledger.merkle.tree import MerkleTree
 
 __all__ = [
     "DEPTH_MAX",

@@ -50,6 +50,14 @@ INTERNAL_PREFIX = bytes([INTERNAL_TAG])
 NIBBLE: dict[str, int] = {digit: int(digit, 16) for digit in "0123456789abcdef"}
 
 
+class MerkleError(Exception):
+    """The tree cannot do what was asked: an unknown root, or a store missing nodes."""
+
+
+class MissingNodeError(MerkleError, LookupError):
+    """A node is neither pending nor in the store: an unknown root, or its batch never written."""
+
+
 class HashObject(Protocol):
     def digest(self) -> bytes: ...
 

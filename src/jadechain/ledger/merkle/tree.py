@@ -10,23 +10,25 @@ shallowest depth where it is alone), so insertion order and batching do not matt
 The update / commit contract:
 
 1. `update(root, changes)` computes the new root and returns it with a `WriteBatch` of the nodes it
-   created (those not already known to be stored); it writes nothing. The caller writes that batch,
-   usually merged into its block's batch, in one atomic `store.write`.
-2. Until then the new nodes are *pending*: pinned in memory, outside the bounded cache, so `get`,
-   `prove` and further `update`s on the new root (the next block, built before this one is stored)
-   work at once. A batch only makes its root complete in the store together with the batches of
-   the roots it was built on (write blocks in order, as a ledger does).
-3. After writing, the caller calls `commit(batch)` (the batch written, or any batch containing it,
-   such as the whole block batch): its nodes are unpinned into the cache. If the block is
-   abandoned instead, `discard(batch)` unpins them (a node pending for several batches stays pinned
-   until none still holds it); the root of a discarded batch must not be used afterwards.
-4. Safety net: when the pending set grows past a threshold (the larger of `cache_nodes_max` and
-   64Ki nodes, doubling while it stays that full), pending nodes that the store already holds are
-   unpinned, so a caller that forgets `commit` costs a `get_many` now and then, not unbounded
-   memory.
+   created (minus those it knows are stored: in the cache); it writes nothing. The caller writes
+   that batch, usually merged into its block's batch, in one atomic `store.write`.
+2. Until then the batch is *open* and its nodes *pending*: pinned in memory, outside the bounded
+   cache, so `get`, `prove` and further `update`s on the new root (say the next block, executed
+   before this one is stored) work at once. A batch makes its root complete in the store only
+   together with the batches of the roots it was built on: write them in order, as a ledger does.
+   A node created by two open batches (competing blocks on one parent) is in both batches.
+3. After the write the caller calls `commit(batch)`, with the batch `update` returned (more writes
+   may have been added to it) or any batch holding all of its writes (the whole block's batch):
+   the batch closes and its nodes move into the cache. If the block is abandoned instead,
+   `discard(batch)` closes it and drops its nodes (those another open batch also holds stay
+   pending); the root of a discarded batch must not be used afterwards.
+4. Safety net: when the pending nodes outnumber a threshold (the larger of `cache_nodes_max` and
+   64Ki, raised to twice what stays pending), open batches whose nodes the store already holds are
+   closed as committed, so a caller that forgets `commit` costs a `get_many` now and then rather
+   than unbounded memory. A caller that forgets `discard` does leak.
 
-Re-creating a node that is already stored but not cached (a key set back to an old value) puts the
-same bytes again: harmless, since content-addressed writes are idempotent.
+Re-creating a node that is stored but no longer cached (a key set back to an old value) puts the
+same bytes again: harmless, as content-addressed writes are idempotent.
 
 A `MerkleTree` is not thread-safe; one writer (the ledger's block pipeline) owns it.
 """
@@ -34,18 +36,16 @@ A `MerkleTree` is not thread-safe; one writer (the ledger's block pipeline) owns
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from operator import itemgetter
 
 from jadechain.crypto.algorithms import Algorithm
 from jadechain.ledger.merkle.nodes import (
-    DEPTH_MAX,
     EMPTY_ROOT,
     HASH_BYTES,
-    INTERNAL_HEAD_BYTES,
-    INTERNAL_PREFIX,
     LEAF_PREFIX,
     LEAF_TAG,
     NIBBLE,
+    MerkleError,
+    MissingNodeError,
     child_offset,
     internal_bitmap,
     internal_children,
@@ -56,24 +56,10 @@ from jadechain.ledger.merkle.nodes import (
 )
 from jadechain.ledger.merkle.nodes import hash_constructor as _hash_constructor
 from jadechain.ledger.merkle.proof import MerkleProof, ProofLeaf, ProofLevel
+from jadechain.ledger.merkle.update import Entry, UpdatePass, by_path
 from jadechain.storage.base import KEY_BYTES_MAX, VALUE_BYTES_MAX, KVStore, WriteBatch
 
-# A change on its way into the tree, sorted by path:
-# (path = H(key) in hex, H(key), leaf hash or None for a delete, leaf bytes or None).
-# Leaf bytes are None for a leaf that is already stored (it creates no node).
-_Entry = tuple[str, bytes, bytes | None, bytes | None]
-_Step = tuple[bytes, int, int, int, bool]  # node bytes, child offset, bitmap, slot bit, present
-
 _PENDING_CHECK_MIN = 1 << 16
-_by_path = itemgetter(0)
-
-
-class MerkleError(Exception):
-    """The tree cannot do what was asked: an unknown root, or a store missing nodes."""
-
-
-class MissingNodeError(MerkleError, LookupError):
-    """A node is neither pending nor in the store: an unknown root, or its batch never written."""
 
 
 class MerkleTree:
@@ -143,7 +129,13 @@ class MerkleTree:
             node = self._store.get(self._prefix + node_hash)
             if node is None:
                 raise MissingNodeError(f"tree node {node_hash.hex()} is not in the store")
-        self._remember({node_hash: node})
+        # self._remember({node_hash: node}), inlined
+        if len(self._cache) >= self._generation:
+            if not self._generation:
+                return node
+            self._old = self._cache if self._cache_max > 1 else {}
+            self._cache = {}
+        self._cache[node_hash] = node
         return node
 
     def _remember(self, nodes: dict[bytes, bytes]) -> None:
@@ -243,9 +235,9 @@ class MerkleTree:
 
     # --- writing ------------------------------------------------------------------------------
 
-    def _entries(self, changes: Mapping[bytes, bytes | None]) -> list[_Entry]:
+    def _entries(self, changes: Mapping[bytes, bytes | None]) -> list[Entry]:
         new_hash = self._new_hash
-        entries: list[_Entry] = []
+        entries: list[Entry] = []
         append = entries.append
         value_max = VALUE_BYTES_MAX - 69
         for key, value in changes.items():
@@ -258,7 +250,7 @@ class MerkleTree:
             head = LEAF_PREFIX + key_hash + new_hash(value).digest()
             node = b"".join((head, len(key).to_bytes(4, "big"), key, value))
             append((key_hash.hex(), key_hash, new_hash(head).digest(), node))
-        entries.sort(key=_by_path)
+        entries.sort(key=by_path)
         return entries
 
     def update(
@@ -277,7 +269,7 @@ class MerkleTree:
         if not entries:
             return root, batch
         created: dict[bytes, bytes] = {}
-        new_root = _Update(self, entries, created).apply(
+        new_root = UpdatePass(self, entries, created).apply(
             None if root == EMPTY_ROOT else root, 0, 0, len(entries)
         )
         if created:
@@ -343,238 +335,3 @@ class MerkleTree:
                 stored.append(i)
         self._release(stored, stored=True)
         self._pending_check_at = max(self._pending_check_at, 2 * len(self._pending))
-
-
-class _Update:
-    """One `update` pass: recursion over the sorted changes, sharing work per subtree.
-
-    `apply` handles a subtree with several changes (the upper levels); `single` walks a lone change
-    down and back up without recursion (the hot path). Every node of the new tree that this pass
-    makes goes into `created`.
-    """
-
-    __slots__ = ("cache", "created", "entries", "load", "new_hash", "pending", "prefetch")
-
-    def __init__(
-        self, tree: MerkleTree, entries: list[_Entry], created: dict[bytes, bytes]
-    ) -> None:
-        self.entries = entries
-        self.created = created
-        self.load = tree._load
-        self.prefetch = tree._prefetch
-        self.new_hash = tree._new_hash
-        self.cache = tree._cache
-        self.pending = tree._pending
-
-    def is_leaf(self, node_hash: bytes) -> bool:
-        node = self.created.get(node_hash)
-        if node is None:
-            node = self.load(node_hash)
-        return node[0] == LEAF_TAG
-
-    def internal(self, node: bytes) -> bytes | None:
-        """The hash of a new internal node; its only child instead when that is a leaf (moved
-        up); None for no children."""
-        bitmap = node[1] << 8 | node[2]
-        if not bitmap:
-            return None
-        if not bitmap & (bitmap - 1) and self.is_leaf(node[INTERNAL_HEAD_BYTES:]):
-            return node[INTERNAL_HEAD_BYTES:]
-        node_hash = self.new_hash(node).digest()
-        self.created[node_hash] = node
-        return node_hash
-
-    def build(self, depth: int, items: list[_Entry], lo: int, hi: int) -> bytes:
-        """The subtree of the insertions `items[lo:hi]` (sorted, sharing `depth` nibbles)."""
-        if hi - lo == 1:
-            item = items[lo]
-            leaf_hash, node = item[2], item[3]
-            assert leaf_hash is not None
-            if node is not None:
-                self.created[leaf_hash] = node
-            return leaf_hash
-        if depth >= DEPTH_MAX:
-            raise MerkleError("two keys with the same hash")
-        bitmap = 0
-        parts = [b""]
-        i = lo
-        while i < hi:
-            digit = items[i][0][depth]
-            j = i + 1
-            while j < hi and items[j][0][depth] == digit:
-                j += 1
-            bitmap |= 1 << NIBBLE[digit]
-            parts.append(self.build(depth + 1, items, i, j))
-            i = j
-        parts[0] = INTERNAL_PREFIX + bitmap.to_bytes(2, "big")
-        node = b"".join(parts)
-        node_hash = self.new_hash(node).digest()
-        self.created[node_hash] = node
-        return node_hash
-
-    def merge_leaf(
-        self, leaf_hash: bytes, leaf: bytes, depth: int, lo: int, hi: int
-    ) -> bytes | None:
-        """Several changes arriving at an existing leaf: rebuild that subtree."""
-        key_hash = leaf_key_hash(leaf)
-        items: list[_Entry] = []
-        found = False
-        for entry in self.entries[lo:hi]:
-            if entry[1] == key_hash:
-                found = True
-                if entry[2] == leaf_hash:  # same value again: the stored leaf
-                    items.append((entry[0], key_hash, leaf_hash, None))
-                elif entry[2] is not None:
-                    items.append(entry)
-            elif entry[2] is not None:
-                items.append(entry)
-        if not found:
-            items.append((key_hash.hex(), key_hash, leaf_hash, None))
-            items.sort(key=_by_path)
-        return self.build(depth, items, 0, len(items)) if items else None
-
-    def groups(self, node: bytes, depth: int, lo: int, hi: int) -> list[tuple[int, int, int, int]]:
-        """`entries[lo:hi]` split by their slot under the internal `node`: (bit, offset, lo, hi)."""
-        if depth >= DEPTH_MAX:
-            raise MerkleError("tree deeper than a hash path: the store is corrupt")
-        entries = self.entries
-        bitmap = node[1] << 8 | node[2]
-        groups = []
-        i = lo
-        while i < hi:
-            digit = entries[i][0][depth]
-            j = i + 1
-            while j < hi and entries[j][0][depth] == digit:
-                j += 1
-            bit = 1 << NIBBLE[digit]
-            offset = INTERNAL_HEAD_BYTES + HASH_BYTES * (bitmap & (bit - 1)).bit_count()
-            groups.append((bit, offset, i, j))
-            i = j
-        self.prefetch([node[o : o + HASH_BYTES] for bit, o, _, _ in groups if bitmap & bit])
-        return groups
-
-    def apply(self, node_hash: bytes | None, depth: int, lo: int, hi: int) -> bytes | None:
-        """The new hash of the subtree at `node_hash` (None: empty) after `entries[lo:hi]`."""
-        if hi - lo == 1:
-            return self.single(node_hash, depth, self.entries[lo])
-        if node_hash is None:
-            items = [entry for entry in self.entries[lo:hi] if entry[2] is not None]
-            return self.build(depth, items, 0, len(items)) if items else None
-        node = self.load(node_hash)
-        if node[0] == LEAF_TAG:
-            return self.merge_leaf(node_hash, node, depth, lo, hi)
-        bitmap = new_bitmap = node[1] << 8 | node[2]
-        parts = [b""]
-        cursor = INTERNAL_HEAD_BYTES
-        apply = self.apply
-        for bit, offset, i, j in self.groups(node, depth, lo, hi):
-            if bitmap & bit:
-                old = node[offset : offset + HASH_BYTES]
-                new = apply(old, depth + 1, i, j)
-                if new != old:
-                    parts.append(node[cursor:offset])
-                    if new is None:
-                        new_bitmap ^= bit
-                    else:
-                        parts.append(new)
-                    cursor = offset + HASH_BYTES
-            else:
-                new = apply(None, depth + 1, i, j)
-                if new is not None:
-                    parts.append(node[cursor:offset])
-                    parts.append(new)
-                    new_bitmap |= bit
-                    cursor = offset
-        if len(parts) == 1:
-            return node_hash
-        parts.append(node[cursor:])
-        parts[0] = INTERNAL_PREFIX + new_bitmap.to_bytes(2, "big")
-        return self.internal(b"".join(parts))
-
-    def bottom(
-        self, node_hash: bytes | None, node: bytes, depth: int, entry: _Entry
-    ) -> bytes | None:
-        """What replaces the end of a lone change's path: an empty slot (`node_hash` None) or a
-        leaf. Returns `node_hash` itself when nothing changes."""
-        _, key_hash, leaf_hash, leaf = entry
-        if node_hash is None or node[1 : 1 + HASH_BYTES] == key_hash:
-            # An empty slot or the key's own leaf: the new leaf (or nothing) takes its place.
-            if leaf_hash is not None and leaf_hash != node_hash:
-                assert leaf is not None
-                self.created[leaf_hash] = leaf
-            return leaf_hash
-        if leaf_hash is None:  # deleting a key that is absent
-            return node_hash
-        # Another key's leaf: both go one level further down.
-        other = node[1 : 1 + HASH_BYTES]
-        items: list[_Entry] = [entry, (other.hex(), other, node_hash, None)]
-        items.sort(key=_by_path)
-        return self.build(depth, items, 0, 2)
-
-    def single(self, top: bytes | None, depth: int, entry: _Entry) -> bytes | None:
-        """The new hash of the subtree at `top` after one change: down, then back up."""
-        path = entry[0]
-        pending_get, cache_get = self.pending.get, self.cache.get
-        stack: list[_Step] = []
-        push = stack.append
-        node_hash = top
-        node = b""
-        while node_hash is not None:
-            found = pending_get(node_hash)  # self.load(node_hash), inlined
-            if found is None:
-                found = cache_get(node_hash)  # the young generation
-                if found is None:
-                    found = self.load(node_hash)
-            node = found
-            if node[0] == LEAF_TAG:
-                break
-            if depth >= DEPTH_MAX:
-                raise MerkleError("tree deeper than a hash path: the store is corrupt")
-            bitmap = node[1] << 8 | node[2]
-            bit = 1 << NIBBLE[path[depth]]
-            offset = INTERNAL_HEAD_BYTES + HASH_BYTES * (bitmap & (bit - 1)).bit_count()
-            if bitmap & bit:
-                push((node, offset, bitmap, bit, True))
-                node_hash = node[offset : offset + HASH_BYTES]
-                depth += 1
-            else:
-                push((node, offset, bitmap, bit, False))
-                node_hash = None
-        new = self.bottom(node_hash, node, depth, entry)
-        return top if new == node_hash else self.ascend(stack, new)
-
-    def ascend(self, stack: list[_Step], new: bytes | None) -> bytes | None:
-        """Rebuild the internal nodes `stack` (root first) around the new child `new` at the end."""
-        new_hash, created = self.new_hash, self.created
-        for parent, offset, bitmap, bit, present in reversed(stack):
-            if new is not None and present:  # the child changed
-                node = parent[:offset] + new + parent[offset + HASH_BYTES :]
-                if bitmap & (bitmap - 1):
-                    new = new_hash(node).digest()
-                    created[new] = node
-                else:
-                    new = self.internal(node)
-            elif new is not None:  # a new child in an empty slot
-                node = b"".join(
-                    (
-                        INTERNAL_PREFIX,
-                        (bitmap | bit).to_bytes(2, "big"),
-                        parent[INTERNAL_HEAD_BYTES:offset],
-                        new,
-                        parent[offset:],
-                    )
-                )
-                new = new_hash(node).digest()
-                created[new] = node
-            else:  # the child is gone
-                new = self.internal(
-                    b"".join(
-                        (
-                            INTERNAL_PREFIX,
-                            (bitmap ^ bit).to_bytes(2, "big"),
-                            parent[INTERNAL_HEAD_BYTES:offset],
-                            parent[offset + HASH_BYTES :],
-                        )
-                    )
-                )
-        return new
