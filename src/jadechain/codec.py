@@ -31,10 +31,12 @@ class CodecError(ValueError):
     """Bytes or JSON that do not decode to the expected type, or are not canonical."""
 
 
-class Record(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class Record(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
     """Base of every encoded ledger record: immutable, strict about unknown fields.
 
     Subclasses repeat `frozen=True` in their class line so that type checkers see it too.
+    `gc=False`: records are immutable trees of values and cannot form reference cycles, so the
+    cyclic garbage collector need not track the many thousands a block creates.
     """
 
 

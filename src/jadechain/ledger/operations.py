@@ -32,7 +32,7 @@ from jadechain.ledger.state import (
     account_key,
     code_key,
     encode_counter,
-    entry_key,
+    entry_key_of_pointer,
     event_key,
     latest_version_key,
     participant_key,
@@ -57,7 +57,7 @@ class OperationFailed(Exception):  # noqa: N818 - it is a failure outcome, not a
         self.message = message
 
 
-@dataclass
+@dataclass(slots=True)
 class Context:
     """What a handler may see: the state overlay, the signers and the block being built."""
 
@@ -266,7 +266,7 @@ def set_entries(context: Context, op: m.SetEntries) -> Value | None:
                 f"key {entry.key!r}: expected version {entry.expected_version}, is {current}",
             )
         version = current + 1
-        state.put(entry_key(op.account, entry.key, version), codec.encode(entry.value))
+        state.put(entry_key_of_pointer(pointer, version), codec.encode(entry.value))
         state.put(pointer, encode_counter(version))
     return None
 

@@ -99,6 +99,11 @@ def entry_key(address: str, key: str, version: int) -> bytes:
     return b"E" + _part(address) + SEPARATOR + _part(key) + SEPARATOR + version.to_bytes(8, "big")
 
 
+def entry_key_of_pointer(pointer: bytes, version: int) -> bytes:
+    """`entry_key(a, k, version)` from `latest_version_key(a, k)`, without re-encoding a and k."""
+    return b"E" + pointer[1:] + SEPARATOR + version.to_bytes(8, "big")
+
+
 def topic_key(address: str, topic: str) -> bytes:
     return b"T" + _part(address) + SEPARATOR + _part(topic)
 
