@@ -248,48 +248,49 @@ def _check_value(value: Value) -> None:
         raise fail(m.TxCode.INVALID_OPERATION, str(error)) from None
 
 
+def _advance(state: State, pointer: bytes, expected: int, subject: str, noun: str) -> int:
+    """The next version (or sequence) at `pointer`, if `expected` is the current one."""
+    current = state.counter(pointer)
+    current = -1 if current is None else current
+    if expected != current:
+        message = f"{subject}: expected {noun} {expected}, is {current}"
+        raise fail(m.TxCode.VERSION_CONFLICT, message)
+    state.put(pointer, encode_counter(current + 1))
+    return current + 1
+
+
+def _check_count(items: list[Any], what: str) -> None:
+    if not items or len(items) > m.ENTRIES_PER_OPERATION_MAX:
+        raise fail(m.TxCode.INVALID_OPERATION, f"1-{m.ENTRIES_PER_OPERATION_MAX} {what} per op")
+
+
 def set_entries(context: Context, op: m.SetEntries) -> Value | None:
     context.require(m.LedgerPermission.WRITE_DATA)
     _writable(context, op.account, AccountKind.DATA)
-    if not op.entries or len(op.entries) > m.ENTRIES_PER_OPERATION_MAX:
-        raise fail(m.TxCode.INVALID_OPERATION, f"1-{m.ENTRIES_PER_OPERATION_MAX} entries per op")
+    _check_count(op.entries, "entries")
     state = context.state
     for entry in op.entries:
         _check_name("key", entry.key)
         _check_value(entry.value)
         pointer = latest_version_key(op.account, entry.key)
-        current = state.counter(pointer)
-        current = -1 if current is None else current
-        if entry.expected_version != current:
-            raise fail(
-                m.TxCode.VERSION_CONFLICT,
-                f"key {entry.key!r}: expected version {entry.expected_version}, is {current}",
-            )
-        version = current + 1
+        subject = f"key {entry.key!r}"
+        version = _advance(state, pointer, entry.expected_version, subject, "version")
         state.put(entry_key_of_pointer(pointer, version), codec.encode(entry.value))
-        state.put(pointer, encode_counter(version))
     return None
 
 
 def publish_events(context: Context, op: m.PublishEvents) -> Value | None:
     context.require(m.LedgerPermission.WRITE_EVENTS)
     _writable(context, op.account, AccountKind.EVENT)
-    if not op.events or len(op.events) > m.ENTRIES_PER_OPERATION_MAX:
-        raise fail(m.TxCode.INVALID_OPERATION, f"1-{m.ENTRIES_PER_OPERATION_MAX} events per op")
+    _check_count(op.events, "events")
     state = context.state
     for event in op.events:
         _check_name("topic", event.topic)
         _check_value(event.content)
         pointer = topic_key(op.account, event.topic)
-        current = state.counter(pointer)
-        current = -1 if current is None else current
-        if event.expected_sequence != current:
-            raise fail(
-                m.TxCode.VERSION_CONFLICT,
-                f"topic {event.topic!r}: expected sequence {event.expected_sequence}, is {current}",
-            )
-        state.put(event_key(op.account, event.topic, current + 1), codec.encode(event.content))
-        state.put(pointer, encode_counter(current + 1))
+        subject = f"topic {event.topic!r}"
+        sequence = _advance(state, pointer, event.expected_sequence, subject, "sequence")
+        state.put(event_key(op.account, event.topic, sequence), codec.encode(event.content))
     return None
 
 

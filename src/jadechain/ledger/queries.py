@@ -39,14 +39,17 @@ def entry(
     return None if data is None else (version, decode_value(data))
 
 
+def _numbered(ledger: Ledger, first_key: bytes, limit: int) -> list[tuple[int, Value]]:
+    """(number, value) of the keys that share `first_key` but its last 8 bytes, from it on."""
+    pairs = scan_latest(ledger.store, first_key[:-8], first_key, _limit(limit))
+    return [(decode_counter(k[-8:]), decode_value(v)) for k, v in pairs]
+
+
 def history(
     ledger: Ledger, address: str, key: str, start_version: int = 0, limit: int = 100
 ) -> list[tuple[int, Value]]:
     """Every version of a key from `start_version`, oldest first."""
-    prefix = entry_key(address, key, 0)[:-8]
-    start = entry_key(address, key, max(0, start_version))
-    pairs = scan_latest(ledger.store, prefix, start, _limit(limit))
-    return [(decode_counter(k[-8:]), decode_value(v)) for k, v in pairs]
+    return _numbered(ledger, entry_key(address, key, max(0, start_version)), limit)
 
 
 def entries(
@@ -68,10 +71,7 @@ def entries(
 def events(
     ledger: Ledger, address: str, topic: str, from_sequence: int = 0, limit: int = 100
 ) -> list[tuple[int, Value]]:
-    prefix = event_key(address, topic, 0)[:-8]
-    start = event_key(address, topic, max(0, from_sequence))
-    pairs = scan_latest(ledger.store, prefix, start, _limit(limit))
-    return [(decode_counter(k[-8:]), decode_value(v)) for k, v in pairs]
+    return _numbered(ledger, event_key(address, topic, max(0, from_sequence)), limit)
 
 
 def topic_sequence(ledger: Ledger, address: str, topic: str) -> int:
