@@ -1,0 +1,153 @@
+"""The REST surface's wire types: what the gateway sends and the SDK reads (DESIGN §9).
+
+Every body is the JSON view (`codec.to_json`) of one of these records, or of a ledger record
+(`SignedTransaction`, `Block`, `BlockCertificate`, `EntryProof`, `TransactionProof`); with
+`Accept`/`Content-Type: application/msgpack` the same records travel in the canonical binary
+encoding. Errors are `Problem` bodies with a 4xx/5xx status.
+
+Routes (prefix /api/v1; {L} is a ledger id in Base58):
+- GET  /ledgers                               -> list[LedgerSummary]
+- GET  /ledgers/{L}                           -> LedgerInfo
+- GET  /ledgers/{L}/blocks/latest             -> BlockView
+- GET  /ledgers/{L}/blocks/{height}           -> BlockView
+- GET  /ledgers/{L}/blocks/{height}/txs       -> list[TransactionView]
+- GET  /ledgers/{L}/blocks/{height}/certificate -> BlockCertificate
+- POST /ledgers/{L}/txs[?wait=false]          SignedTransaction -> SubmitResult
+- POST /ledgers/{L}/txs/batch[?wait=false]    list[SignedTransaction] -> list[SubmitResult]
+- GET  /ledgers/{L}/txs/{hash}                -> TransactionView
+- GET  /ledgers/{L}/txs/{hash}/proof          -> TransactionProof
+- GET  /ledgers/{L}/users/{address}           -> UserView
+- GET  /ledgers/{L}/accounts/{address}        -> AccountView
+- GET  /ledgers/{L}/accounts/{address}/entries?prefix=&limit= -> list[EntryView]
+- GET  /ledgers/{L}/accounts/{address}/entries/{key}?version=&height= -> EntryView
+- GET  /ledgers/{L}/accounts/{address}/entries/{key}/history?from=&limit= -> list[EntryView]
+- GET  /ledgers/{L}/accounts/{address}/entries/{key}/proof?version=&height= -> EntryProof
+- GET  /ledgers/{L}/contracts/{address}       -> ContractView
+- GET  /ledgers/{L}/events/{account}/{topic}?from=&limit= -> list[EventView]
+- GET  /ledgers/{L}/roles/{name}              -> RoleView
+- GET  /health                                -> Health
+- GET  /metrics                               -> Prometheus text
+"""
+
+from __future__ import annotations
+
+import enum
+
+from jadechain.codec import Record
+from jadechain.crypto import Digest, PublicKey
+from jadechain.ledger import model as m
+from jadechain.ledger.state import AccountKind
+from jadechain.ledger.values import Value
+
+API_PREFIX = "/api/v1"
+MSGPACK = "application/msgpack"
+
+
+class Problem(Record, frozen=True):
+    """An error answer: a stable machine code and a sentence for people."""
+
+    status: int
+    code: str  # e.g. "bad_request", "not_found", "bad_signature", "payload_too_large"
+    message: str
+
+
+class SubmitStatus(enum.StrEnum):
+    COMMITTED = "committed"  # in a block; see `result` for whether it succeeded
+    ACCEPTED = "accepted"  # in the mempool (with ?wait=false)
+    REJECTED = "rejected"  # never entered a block; see `reason`
+
+
+class SubmitResult(Record, frozen=True):
+    tx_hash: Digest
+    status: SubmitStatus
+    reason: str = ""
+    result: m.TransactionResult | None = None
+    block_hash: Digest | None = None
+
+
+class ParticipantView(Record, frozen=True):
+    address: str
+    name: str
+    public_key: PublicKey
+    state: m.ParticipantState
+
+
+class LedgerSummary(Record, frozen=True):
+    id: Digest
+    name: str
+    height: int
+
+
+class LedgerInfo(Record, frozen=True):
+    id: Digest
+    name: str
+    height: int
+    latest_block_hash: Digest
+    suite: str
+    hash_algorithm: str
+    accepted_signature_algorithms: list[str]
+    consensus_provider: str
+    time_window_ms: int
+    participants: list[ParticipantView]
+
+
+class BlockView(Record, frozen=True):
+    hash: Digest
+    header: m.BlockHeader
+    transaction_hashes: list[Digest]
+
+
+class TransactionView(Record, frozen=True):
+    hash: Digest
+    transaction: m.SignedTransaction
+    result: m.TransactionResult
+    block_hash: Digest
+    time_ms: int
+
+
+class UserView(Record, frozen=True):
+    address: str
+    public_key: PublicKey
+    state: m.UserState
+    roles: list[str]
+    policy: m.RolePolicy
+
+
+class AccountView(Record, frozen=True):
+    address: str
+    kind: AccountKind
+    public_key: PublicKey
+    owners: list[str]
+    writer_role: str | None
+    frozen: bool
+    contract_version: int
+
+
+class EntryView(Record, frozen=True):
+    key: str
+    version: int
+    value: Value
+
+
+class ContractView(Record, frozen=True):
+    address: str
+    version: int
+    code: str
+    frozen: bool
+
+
+class EventView(Record, frozen=True):
+    topic: str
+    sequence: int
+    content: Value
+
+
+class RoleView(Record, frozen=True):
+    name: str
+    ledger_permissions: list[m.LedgerPermission]
+    transaction_permissions: list[m.TransactionPermission]
+
+
+class Health(Record, frozen=True):
+    status: str  # "ok"
+    ledgers: list[LedgerSummary]

@@ -1,0 +1,1 @@
+"""One peer: the ledgers it hosts, their mempools and block pipelines."""
