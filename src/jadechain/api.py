@@ -3,7 +3,9 @@
 Every body is the JSON view (`codec.to_json`) of one of these records, or of a ledger record
 (`SignedTransaction`, `Block`, `BlockCertificate`, `EntryProof`, `TransactionProof`); with
 `Accept`/`Content-Type: application/msgpack` the same records travel in the canonical binary
-encoding. Errors are `Problem` bodies with a 4xx/5xx status.
+encoding. Errors are `Problem` bodies with a 4xx/5xx status, with one exception: a transaction
+rejected at intake (`POST .../txs`) answers 400 with its `SubmitResult` (status "rejected" and the
+reason), so a client reads the same record whether its transaction went in or not.
 
 Routes (prefix /api/v1; {L} is a ledger id in Base58):
 - GET  /ledgers                               -> list[LedgerSummary]
@@ -36,7 +38,6 @@ import enum
 from jadechain.codec import Record
 from jadechain.crypto import Digest, PublicKey
 from jadechain.ledger import model as m
-from jadechain.ledger.state import AccountKind
 from jadechain.ledger.values import Value
 
 API_PREFIX = "/api/v1"
@@ -115,7 +116,7 @@ class UserView(Record, frozen=True):
 
 class AccountView(Record, frozen=True):
     address: str
-    kind: AccountKind
+    kind: m.AccountKind
     public_key: PublicKey
     owners: list[str]
     writer_role: str | None

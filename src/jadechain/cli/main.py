@@ -6,6 +6,7 @@ import click
 
 from jadechain import __version__
 from jadechain.cli.bench import bench
+from jadechain.cli.dev import dev
 from jadechain.cli.keys import keys
 
 
@@ -17,3 +18,4 @@ def main() -> None:
 
 main.add_command(keys)
 main.add_command(bench)
+main.add_command(dev)

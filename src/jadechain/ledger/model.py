@@ -22,6 +22,12 @@ NONCE_BYTES_MAX = 32
 NEW = -1  # expected version / sequence of a key or topic that must not exist yet
 
 
+class AccountKind(enum.StrEnum):
+    DATA = "data"
+    EVENT = "event"
+    CONTRACT = "contract"
+
+
 class UserState(enum.StrEnum):
     NORMAL = "normal"
     FROZEN = "frozen"

@@ -24,7 +24,6 @@ from jadechain.ledger.security import (
 )
 from jadechain.ledger.state import (
     SETTINGS_KEY,
-    AccountKind,
     AccountRecord,
     LedgerSettings,
     ParticipantRecord,
@@ -205,7 +204,7 @@ def authorize_user(context: Context, op: m.AuthorizeUser) -> Value | None:
 # --- accounts ------------------------------------------------------------------------------------
 
 
-def _register_account(context: Context, public_key: PublicKey, kind: AccountKind) -> str:
+def _register_account(context: Context, public_key: PublicKey, kind: m.AccountKind) -> str:
     address = _checked_key(context, public_key)
     if context.state.account(address) is not None:
         raise fail(m.TxCode.ALREADY_EXISTS, f"account {address} already exists")
@@ -216,17 +215,17 @@ def _register_account(context: Context, public_key: PublicKey, kind: AccountKind
 
 def register_data_account(context: Context, op: m.RegisterDataAccount) -> Value | None:
     context.require(m.LedgerPermission.REGISTER_DATA_ACCOUNT)
-    _register_account(context, op.public_key, AccountKind.DATA)
+    _register_account(context, op.public_key, m.AccountKind.DATA)
     return None
 
 
 def register_event_account(context: Context, op: m.RegisterEventAccount) -> Value | None:
     context.require(m.LedgerPermission.REGISTER_EVENT_ACCOUNT)
-    _register_account(context, op.public_key, AccountKind.EVENT)
+    _register_account(context, op.public_key, m.AccountKind.EVENT)
     return None
 
 
-def _writable(context: Context, address: str, kind: AccountKind) -> AccountRecord:
+def _writable(context: Context, address: str, kind: m.AccountKind) -> AccountRecord:
     account = context.state.account(address)
     if account is None or account.kind is not kind:
         raise fail(m.TxCode.NOT_FOUND, f"no {kind.value} account {address}")
@@ -266,7 +265,7 @@ def _check_count(items: list[Any], what: str) -> None:
 
 def set_entries(context: Context, op: m.SetEntries) -> Value | None:
     context.require(m.LedgerPermission.WRITE_DATA)
-    _writable(context, op.account, AccountKind.DATA)
+    _writable(context, op.account, m.AccountKind.DATA)
     _check_count(op.entries, "entries")
     state = context.state
     for entry in op.entries:
@@ -281,7 +280,7 @@ def set_entries(context: Context, op: m.SetEntries) -> Value | None:
 
 def publish_events(context: Context, op: m.PublishEvents) -> Value | None:
     context.require(m.LedgerPermission.WRITE_EVENTS)
-    _writable(context, op.account, AccountKind.EVENT)
+    _writable(context, op.account, m.AccountKind.EVENT)
     _check_count(op.events, "events")
     state = context.state
     for event in op.events:
@@ -331,11 +330,11 @@ def deploy_contract(context: Context, op: m.DeployContract) -> Value | None:
     account = context.state.account(address)
     if op.expected_version == m.NEW:
         context.require(m.LedgerPermission.REGISTER_CONTRACT)
-        _register_account(context, op.public_key, AccountKind.CONTRACT)
+        _register_account(context, op.public_key, m.AccountKind.CONTRACT)
         account = context.state.account(address)
     else:
         context.require(m.LedgerPermission.UPGRADE_CONTRACT)
-        if account is None or account.kind is not AccountKind.CONTRACT:
+        if account is None or account.kind is not m.AccountKind.CONTRACT:
             raise fail(m.TxCode.NOT_FOUND, f"no contract {address}")
         if account.contract_version != op.expected_version:
             raise fail(
@@ -354,7 +353,7 @@ def deploy_contract(context: Context, op: m.DeployContract) -> Value | None:
 
 def invoke_contract(context: Context, op: m.InvokeContract) -> Value | None:
     account = context.state.account(op.address)
-    if account is None or account.kind is not AccountKind.CONTRACT:
+    if account is None or account.kind is not m.AccountKind.CONTRACT:
         raise fail(m.TxCode.NOT_FOUND, f"no contract {op.address}")
     if account.frozen:
         raise fail(m.TxCode.INVALID_STATE, f"contract {op.address} is frozen")

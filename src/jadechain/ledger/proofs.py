@@ -9,6 +9,8 @@ Verification functions are pure, never raise on malformed proofs, and need no st
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from jadechain import codec
 from jadechain.codec import Record
 from jadechain.crypto import Digest
@@ -16,8 +18,10 @@ from jadechain.ledger import model as m
 from jadechain.ledger.listroot import ListProof, hasher_for, prove_item, verify_item
 from jadechain.ledger.merkle import MerkleProof, verify_proof
 from jadechain.ledger.state import decode_counter, encode_counter, entry_key, latest_version_key
-from jadechain.ledger.store import Ledger, LedgerError
 from jadechain.ledger.values import Value, decode_value
+
+if TYPE_CHECKING:  # verification (used by the SDK) must not load the store and the executor
+    from jadechain.ledger.store import Ledger
 
 
 class EntryProof(Record, frozen=True):
@@ -42,6 +46,8 @@ def prove_entry(
     ledger: Ledger, address: str, key: str, version: int | None = None, height: int | None = None
 ) -> EntryProof:
     """Proof of a version of a key (the latest when `version` is None) as of block `height`."""
+    from jadechain.ledger.store import LedgerError
+
     header = ledger.header(ledger.height if height is None else height)
     if header is None:
         raise LedgerError(f"no block at height {height}")
@@ -102,6 +108,8 @@ def _verify_entry(proof: EntryProof, trusted_block_hash: Digest | None) -> bool:
 
 
 def prove_transaction(ledger: Ledger, tx_hash: Digest) -> TransactionProof:
+    from jadechain.ledger.store import LedgerError
+
     found = ledger.transaction(tx_hash)
     if found is None:
         raise LedgerError(f"no transaction {tx_hash.to_base58()}")

@@ -15,7 +15,6 @@ role names may not contain NUL), versions and sequences as 8-byte big-endian so 
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
@@ -24,7 +23,12 @@ from jadechain.codec import Record
 from jadechain.crypto import PublicKey
 from jadechain.ledger import security
 from jadechain.ledger.merkle import MerkleTree
-from jadechain.ledger.model import LedgerPermission, ParticipantState, TransactionPermission
+from jadechain.ledger.model import (
+    AccountKind,
+    LedgerPermission,
+    ParticipantState,
+    TransactionPermission,
+)
 from jadechain.ledger.security import RoleRecord, UserRecord
 from jadechain.storage import KVStore, WriteBatch
 
@@ -38,12 +42,6 @@ IMMUTABLE_KINDS = frozenset(b"ENC")
 SEPARATOR = b"\x00"
 ROLE_KIND = ord("R")
 RECORDS_CACHED_MAX = 65536  # decoded records kept while one block executes
-
-
-class AccountKind(enum.StrEnum):
-    DATA = "data"
-    EVENT = "event"
-    CONTRACT = "contract"
 
 
 class AccountRecord(Record, frozen=True):

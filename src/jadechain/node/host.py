@@ -71,6 +71,7 @@ class LedgerHost:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._stopped = False
         self.failure: BaseException | None = None
         self._time_window_ms = ledger.settings().time_window_ms
 
@@ -81,7 +82,12 @@ class LedgerHost:
     async def read(self, function: Callable[[Ledger], T]) -> T:
         """Run `function(ledger)` on the ledger's thread (all reads and writes go there)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._thread, function, self.ledger)
+        try:
+            return await loop.run_in_executor(self._thread, function, self.ledger)
+        except RuntimeError as error:
+            if self._stopped:  # the executor refuses work after shutdown
+                raise NodeUnavailableError("the ledger host has stopped") from error
+            raise
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -101,6 +107,7 @@ class LedgerHost:
         self._waiters.clear()
         for queue in list(self._subscribers):
             _offer(queue, None)
+        self._stopped = True
         self._thread.shutdown(wait=True)
 
     # --- intake ---------------------------------------------------------------------------------
@@ -150,6 +157,8 @@ class LedgerHost:
             verified[owner] = verified[owner] and ok
         return verified
 
+    # `ledger.is_known` below reads the store from the loop thread: it touches only the store
+    # (thread-safe in every engine), never the state tree or the head.
     def _admit(
         self, tx: m.SignedTransaction, tx_hash: Digest, reason: str | None, wait: bool
     ) -> SubmitResult | asyncio.Future[SubmitResult]:
@@ -212,6 +221,7 @@ class LedgerHost:
         entry = m.SignatureEntry(self.signer.public, signature)
         certificate = m.BlockCertificate(outcome.block.header.height, outcome.block_hash, [entry])
         ledger.commit(outcome, certificate)
+        self._time_window_ms = ledger.settings().time_window_ms  # a block may have changed it
         return outcome
 
     def _announce(self, outcome: BlockOutcome) -> None:
@@ -223,7 +233,6 @@ class LedgerHost:
         for tx, reason in outcome.rejected:
             tx_hash = self.ledger.digest(codec.encode(tx.content))
             self._resolve(tx_hash.raw, SubmitResult(tx_hash, SubmitStatus.REJECTED, reason))
-        self._time_window_ms = self.ledger.settings().time_window_ms
         for queue in list(self._subscribers):
             if not _offer(queue, outcome.block):
                 self._subscribers.discard(queue)  # too slow: it resumes from its last height
