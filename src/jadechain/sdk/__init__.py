@@ -2,7 +2,7 @@
 
     from jadechain.sdk import Client, TxBuilder, load_keypair, NEW
 
-    me = load_keypair("alice", password="...")          # a key made by `jadechain keys create`
+    me = load_keypair("alice", password="...")          # a key made by `jadechain keys new`
     with Client("http://127.0.0.1:8080") as client:
         [ledger] = client.ledgers()
         tx = TxBuilder(ledger.id).set_entry(account, "lot-7", "harvested", NEW).sign(me)
