@@ -8,6 +8,7 @@ from jadechain import __version__
 from jadechain.cli.bench import bench
 from jadechain.cli.dev import dev
 from jadechain.cli.keys import keys
+from jadechain.cli.serve import gateway, peer
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,3 +20,5 @@ def main() -> None:
 main.add_command(keys)
 main.add_command(bench)
 main.add_command(dev)
+main.add_command(peer)
+main.add_command(gateway)

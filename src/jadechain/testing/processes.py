@@ -1,7 +1,8 @@
-"""Real processes for end-to-end tests: `jadechain dev` on a free 127.0.0.1 port."""
+"""Real processes for end-to-end tests: `jadechain dev`, `peer run`, `gateway run` on 127.0.0.1."""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import socket
 import subprocess
@@ -37,22 +38,25 @@ class Process:
         return self.popen.pid
 
 
+def dev_process(data: Path, port: int, *extra: str) -> contextlib.AbstractContextManager[Process]:
+    """`jadechain dev --data DATA --port PORT` as a `served` process."""
+    return served(["dev", "--data", str(data), "--port", str(port), *extra], port)
+
+
 @contextmanager
-def dev_process(data: Path, port: int, *extra: str) -> Iterator[Process]:
-    """Run `jadechain dev` (waiting for /health) until the block ends, then stop it with SIGTERM
-    (SIGKILL after 20 s) and keep its output; a test may also kill it itself."""
-    command = [sys.executable, "-m", "jadechain", "dev", "--data", str(data), "--port", str(port)]
-    process = subprocess.Popen(
-        [*command, *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+def served(arguments: list[str], port: int) -> Iterator[Process]:
+    """Run `jadechain ARGUMENTS` (waiting for /health on `port`) until the block ends, then stop
+    it with SIGTERM (SIGKILL after 20 s) and keep its output; a test may also kill it itself."""
+    command = [sys.executable, "-m", "jadechain", *arguments]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     handle = Process(process)
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
         while not _healthy(port):
             if process.poll() is not None:
-                raise RuntimeError(f"jadechain dev exited: {process.communicate()[1]}")
+                raise RuntimeError(f"jadechain {arguments[0]} exited: {process.communicate()[1]}")
             if time.monotonic() > deadline:
-                raise RuntimeError(f"jadechain dev not up within {STARTUP_SECONDS} s")
+                raise RuntimeError(f"jadechain {arguments[0]} not up within {STARTUP_SECONDS} s")
             time.sleep(0.1)
         yield handle
     finally:

@@ -1,0 +1,102 @@
+"""`jadechain peer run` and `jadechain gateway run`: a peer and a gateway as separate processes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from jadechain.cli.common import CommandError, reports_errors
+from jadechain.node.config import (
+    ConfigError,
+    listen_address,
+    load_gateway_config,
+    load_peer_config,
+    open_key_file,
+    pipeline_settings,
+    store_url,
+)
+from jadechain.storage import StorageError
+
+CONFIG = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="TOML configuration file (format: docs/architecture.md §12a and node/config.py).",
+)
+
+
+@click.group()
+def peer() -> None:
+    """Run a peer: it hosts ledgers and serves their API to gateways."""
+
+
+@peer.command("run")
+@CONFIG
+@reports_errors
+def peer_run(config_path: Path) -> None:
+    """Host the configured ledgers and serve their API on `peer.listen`."""
+    import uvicorn
+
+    from jadechain.gateway.app import create_app
+    from jadechain.gateway.hosting import HostedApp
+    from jadechain.ledger.store import Ledger, LedgerError
+    from jadechain.node.host import LedgerHost
+    from jadechain.storage.factory import open_store
+
+    try:
+        config = load_peer_config(config_path)
+        key = open_key_file(config_path, config.peer.key_file, config.peer.password_env)
+        host_name, port = listen_address(config.peer.listen, config_path)
+        stores = [open_store(store_url(config_path, url)) for url in config.peer.ledgers]
+        ledgers = [Ledger(store) for store in stores]
+    except (ConfigError, StorageError, LedgerError) as error:
+        raise CommandError(str(error)) from None
+    settings = pipeline_settings(config)
+    hosts = [LedgerHost(ledger, key, settings) for ledger in ledgers]
+
+    def stopped() -> None:
+        for store in stores:
+            store.close()
+        click.echo("jadechain peer: stopped", err=True)
+
+    for ledger in ledgers:
+        click.echo(f"jadechain peer: ledger {ledger.id.to_base58()} at height {ledger.height}")
+    click.echo(f"  peer API: http://{host_name}:{port}/api/v1 (for gateways)")
+    app = HostedApp(create_app(hosts), hosts, on_stopped=stopped)
+    uvicorn.run(app, host=host_name, port=port, log_level="warning", lifespan="on")
+
+
+@click.group()
+def gateway() -> None:
+    """Run a gateway: the door for applications, in front of one or more peers."""
+
+
+@gateway.command("run")
+@CONFIG
+@reports_errors
+def gateway_run(config_path: Path) -> None:
+    """Serve the REST API on `gateway.listen`, forwarding to the configured peers."""
+    import uvicorn
+
+    from jadechain.gateway.front import create_front
+
+    try:
+        config = load_gateway_config(config_path).gateway
+        key = None
+        if config.key_file:
+            key = open_key_file(config_path, config.key_file, config.password_env)
+        host_name, port = listen_address(config.listen, config_path)
+    except ConfigError as error:
+        raise CommandError(str(error)) from None
+    app = create_front(
+        config.peers,
+        node_key=key,
+        body_bytes_max=config.body_bytes_max,
+        timeout_s=config.peer_timeout_s,
+    )
+    click.echo(
+        f"jadechain gateway: http://{host_name}:{port}/ in front of {', '.join(config.peers)}"
+    )
+    uvicorn.run(app, host=host_name, port=port, log_level="warning", lifespan="on")
