@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 import time
@@ -66,6 +67,13 @@ def test_gateway_forwards_to_a_peer_endorses_and_fails_over(tmp_path: Path) -> N
             httpx.get(f"{ledger}/txs/{written.tx_hash.to_base58()}").content, TransactionView
         )
         assert [s.public_key for s in view.transaction.node_signatures] == [admin.public]
+        with httpx.stream("GET", f"{ledger}/blocks/stream?from=1", timeout=30) as stream:
+            lines = stream.iter_lines()
+            ids = (line for line in lines if line.startswith("id: "))
+            assert list(itertools.islice(ids, 2)) == ["id: 1", "id: 2"]  # replayed via the gateway
+            submit(m.SetEntries(account.address, [m.EntryWrite("k", Text("v2"), 0)]))
+            live = next(line for line in lines if line.startswith("id: "))
+            assert live == "id: 3"  # streamed live through the gateway
         malformed = httpx.post(f"{ledger}/txs", content=b"{nope")
         assert malformed.status_code == 400  # refused by the gateway before any peer
         assert "cannot decode" in malformed.json()["message"]

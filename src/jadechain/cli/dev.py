@@ -12,6 +12,8 @@ from jadechain.cli.common import CommandError, reports_errors
 from jadechain.node.devnet import DevError, DevLedger, open_dev
 from jadechain.storage import StorageError
 
+SHUTDOWN_GRACE_S = 5  # open streams get this long to end before the server stops
+
 
 def _check_port_free(host: str, port: int) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -40,7 +42,14 @@ def _serve(dev_ledger: DevLedger, host: str, port: int) -> None:
     ledger_host = LedgerHost(dev_ledger.ledger, dev_ledger.node_key)
     app = create_app([ledger_host], node_key=dev_ledger.node_key)
     hosted = HostedApp(app, [ledger_host], on_stopped=stopped)
-    uvicorn.run(hosted, host=host, port=port, log_level="warning", lifespan="on")
+    uvicorn.run(
+        hosted,
+        host=host,
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
+    )
 
 
 @click.command()

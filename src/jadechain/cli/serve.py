@@ -26,6 +26,8 @@ CONFIG = click.option(
     help="TOML configuration file (format: docs/architecture.md §12a and node/config.py).",
 )
 
+SHUTDOWN_GRACE_S = 5  # open streams get this long to end before the server stops
+
 
 @click.group()
 def peer() -> None:
@@ -65,7 +67,14 @@ def peer_run(config_path: Path) -> None:
         click.echo(f"jadechain peer: ledger {ledger.id.to_base58()} at height {ledger.height}")
     click.echo(f"  peer API: http://{host_name}:{port}/api/v1 (for gateways)")
     app = HostedApp(create_app(hosts), hosts, on_stopped=stopped)
-    uvicorn.run(app, host=host_name, port=port, log_level="warning", lifespan="on")
+    uvicorn.run(
+        app,
+        host=host_name,
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
+    )
 
 
 @click.group()
@@ -99,4 +108,11 @@ def gateway_run(config_path: Path) -> None:
     click.echo(
         f"jadechain gateway: http://{host_name}:{port}/ in front of {', '.join(config.peers)}"
     )
-    uvicorn.run(app, host=host_name, port=port, log_level="warning", lifespan="on")
+    uvicorn.run(
+        app,
+        host=host_name,
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
+    )

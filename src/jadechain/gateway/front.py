@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Sequence
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from jadechain import codec
@@ -82,19 +82,36 @@ class Front:
         start = next(self._next)
         for offset in range(len(self.peers)):
             peer = self.peers[(start + offset) % len(self.peers)]
+            outgoing = self.client.build_request(
+                request.method, peer + target, content=body, headers=headers
+            )
             try:
-                answer = await self.client.request(
-                    request.method, peer + target, content=body, headers=headers
-                )
+                answer = await self.client.send(outgoing, stream=True)
             except httpx.TransportError as error:
                 log.warning("peer %s unreachable: %s", peer, error)
                 continue
             kept = {k: v for k, v in answer.headers.items() if k.lower() not in HOP_HEADERS}
-            return Response(answer.content, answer.status_code, kept)
+            if answer.headers.get("content-type", "").startswith("text/event-stream"):
+                # A stream (blocks/stream) is passed on as it arrives, for as long as it lasts.
+                return StreamingResponse(_relay(answer), answer.status_code, kept)
+            try:
+                content = await answer.aread()
+            finally:
+                await answer.aclose()
+            return Response(content, answer.status_code, kept)
         raise ApiError(503, f"no peer answered (tried {len(self.peers)})", "unavailable")
 
     async def close(self) -> None:
         await self.client.aclose()
+
+
+async def _relay(answer: httpx.Response) -> AsyncIterator[bytes]:
+    """The peer's stream, closed as soon as the client goes away (cancellation lands here)."""
+    try:
+        async for chunk in answer.aiter_raw():
+            yield chunk
+    finally:
+        await answer.aclose()
 
 
 def create_front(

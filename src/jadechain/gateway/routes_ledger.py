@@ -63,7 +63,7 @@ def block_at(ledger: Ledger, height: int) -> m.Block:
     return block
 
 
-def _block_view(ledger: Ledger, block: m.Block) -> BlockView:
+def block_view(ledger: Ledger, block: m.Block) -> BlockView:
     block_hash = ledger.digest(codec.encode(block.header))
     return BlockView(block_hash, block.header, [result.tx_hash for result in block.results])
 
@@ -74,13 +74,13 @@ async def latest_block(call: Call) -> BlockView:
 
 
 def _latest_block(ledger: Ledger) -> BlockView:
-    return _block_view(ledger, block_at(ledger, ledger.height))
+    return block_view(ledger, block_at(ledger, ledger.height))
 
 
 async def block(call: Call) -> BlockView:
     host = call.host()
     height = HEIGHT.required_integer(call.request)
-    return await call.read(host, lambda ledger: _block_view(ledger, block_at(ledger, height)))
+    return await call.read(host, lambda ledger: block_view(ledger, block_at(ledger, height)))
 
 
 def _block_transactions(ledger: Ledger, height: int) -> list[TransactionView]:
