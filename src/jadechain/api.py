@@ -11,8 +11,8 @@ Routes (prefix /api/v1; {L} is a ledger id in Base58):
 - GET  /ledgers                               -> list[LedgerSummary]
 - GET  /ledgers/{L}                           -> LedgerInfo
 - GET  /ledgers/{L}/blocks/stream?from=H      -> server-sent events: `block` (BlockView JSON,
-                                                id = height) from H, then live; `resume` ({"from": N})
-                                                when the client fell behind and must reconnect
+                                                id = height) from H, then live; `resume`
+                                                ({"from": N}) when the client fell behind
 - GET  /ledgers/{L}/blocks/latest             -> BlockView
 - GET  /ledgers/{L}/blocks/{height}           -> BlockView
 - GET  /ledgers/{L}/blocks/{height}/txs       -> list[TransactionView]

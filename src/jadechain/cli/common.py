@@ -75,3 +75,20 @@ def password_from_env(variable: str) -> str:
 
 def print_json(value: Any) -> None:
     sys.stdout.write(to_json(value).decode() + "\n")
+
+
+SHUTDOWN_GRACE_S = 5  # open streams get this long to end before a server stops
+
+
+def run_server(app: Any, host: str, port: int) -> None:
+    """Serve an ASGI app until SIGINT/SIGTERM; its lifespan shutdown runs on every clean exit."""
+    import uvicorn
+
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
+    )

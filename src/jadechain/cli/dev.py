@@ -8,11 +8,9 @@ from pathlib import Path
 
 import click
 
-from jadechain.cli.common import CommandError, reports_errors
+from jadechain.cli.common import CommandError, reports_errors, run_server
 from jadechain.node.devnet import DevError, DevLedger, open_dev
 from jadechain.storage import StorageError
-
-SHUTDOWN_GRACE_S = 5  # open streams get this long to end before the server stops
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -29,8 +27,6 @@ def _check_port_free(host: str, port: int) -> None:
 
 
 def _serve(dev_ledger: DevLedger, host: str, port: int) -> None:
-    import uvicorn
-
     from jadechain.gateway.app import create_app
     from jadechain.gateway.hosting import HostedApp
     from jadechain.node.host import LedgerHost
@@ -42,14 +38,7 @@ def _serve(dev_ledger: DevLedger, host: str, port: int) -> None:
     ledger_host = LedgerHost(dev_ledger.ledger, dev_ledger.node_key)
     app = create_app([ledger_host], node_key=dev_ledger.node_key)
     hosted = HostedApp(app, [ledger_host], on_stopped=stopped)
-    uvicorn.run(
-        hosted,
-        host=host,
-        port=port,
-        log_level="warning",
-        lifespan="on",
-        timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
-    )
+    run_server(hosted, host, port)
 
 
 @click.command()

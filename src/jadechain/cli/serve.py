@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from jadechain.cli.common import CommandError, reports_errors
+from jadechain.cli.common import CommandError, reports_errors, run_server
 from jadechain.node.config import (
     ConfigError,
     listen_address,
@@ -26,8 +26,6 @@ CONFIG = click.option(
     help="TOML configuration file (format: docs/architecture.md §12a and node/config.py).",
 )
 
-SHUTDOWN_GRACE_S = 5  # open streams get this long to end before the server stops
-
 
 @click.group()
 def peer() -> None:
@@ -39,8 +37,6 @@ def peer() -> None:
 @reports_errors
 def peer_run(config_path: Path) -> None:
     """Host the configured ledgers and serve their API on `peer.listen`."""
-    import uvicorn
-
     from jadechain.gateway.app import create_app
     from jadechain.gateway.hosting import HostedApp
     from jadechain.ledger.store import Ledger, LedgerError
@@ -67,14 +63,7 @@ def peer_run(config_path: Path) -> None:
         click.echo(f"jadechain peer: ledger {ledger.id.to_base58()} at height {ledger.height}")
     click.echo(f"  peer API: http://{host_name}:{port}/api/v1 (for gateways)")
     app = HostedApp(create_app(hosts), hosts, on_stopped=stopped)
-    uvicorn.run(
-        app,
-        host=host_name,
-        port=port,
-        log_level="warning",
-        lifespan="on",
-        timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
-    )
+    run_server(app, host_name, port)
 
 
 @click.group()
@@ -87,8 +76,6 @@ def gateway() -> None:
 @reports_errors
 def gateway_run(config_path: Path) -> None:
     """Serve the REST API on `gateway.listen`, forwarding to the configured peers."""
-    import uvicorn
-
     from jadechain.gateway.front import create_front
 
     try:
@@ -108,11 +95,4 @@ def gateway_run(config_path: Path) -> None:
     click.echo(
         f"jadechain gateway: http://{host_name}:{port}/ in front of {', '.join(config.peers)}"
     )
-    uvicorn.run(
-        app,
-        host=host_name,
-        port=port,
-        log_level="warning",
-        lifespan="on",
-        timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
-    )
+    run_server(app, host_name, port)
