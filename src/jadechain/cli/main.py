@@ -8,7 +8,9 @@ from jadechain import __version__
 from jadechain.cli.bench import bench
 from jadechain.cli.dev import dev
 from jadechain.cli.keys import keys
+from jadechain.cli.query import query
 from jadechain.cli.serve import gateway, peer
+from jadechain.cli.tx import tx
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,5 +22,7 @@ def main() -> None:
 main.add_command(keys)
 main.add_command(bench)
 main.add_command(dev)
+main.add_command(tx)
+main.add_command(query)
 main.add_command(peer)
 main.add_command(gateway)
