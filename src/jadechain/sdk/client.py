@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+# Longer than the node's commit wait (30 s), so a slow commit answers "accepted", not a timeout.
+DEFAULT_TIMEOUT_S = 60.0
+
+
 class _Base:
     def __init__(self, base_url: str, binary: bool) -> None:
         url = str(base_url).rstrip("/")
@@ -77,7 +81,7 @@ class Client(_Base):
         self,
         base_url: str,
         *,
-        timeout: float | None = 30.0,
+        timeout: float | None = DEFAULT_TIMEOUT_S,
         binary: bool = False,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
@@ -229,7 +233,7 @@ class AsyncClient(_Base):
         self,
         base_url: str,
         *,
-        timeout: float | None = 30.0,
+        timeout: float | None = DEFAULT_TIMEOUT_S,
         binary: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
