@@ -65,6 +65,18 @@ def test_dev_serves_survives_kill_9_and_keeps_every_committed_transaction(tmp_pa
         assert httpx.post(f"{ledgers}/txs", content=b"{not json").status_code == 400
         assert httpx.get(f"{base}/api/v1/ledgers/1111/blocks/latest").status_code in (400, 404)
         assert httpx.post(f"{ledgers}/txs", content=b"x" * (17 * 1024 * 1024)).status_code == 413
+        content = new_content(info.id, [m.RegisterDataAccount(account.public)], _now())
+        forged = m.SignedTransaction(
+            content, [m.SignatureEntry(admin.public, admin.sign(b"not this transaction"))]
+        )
+        bad_signature = httpx.post(f"{ledgers}/txs", content=codec.to_json(forged))
+        assert bad_signature.status_code == 400
+        assert bad_signature.json()["reason"] == "bad signature"
+        wrong_type = codec.to_builtins(forged)
+        wrong_type["content"]["time_ms"] = "yesterday"
+        typed = httpx.post(f"{ledgers}/txs", content=codec.to_json(wrong_type))
+        assert typed.status_code == 400
+        assert "$.content.time_ms" in typed.json()["message"]
         assert httpx.get(f"{ledgers}/blocks/latest").status_code == 200
 
 
