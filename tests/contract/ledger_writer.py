@@ -26,15 +26,7 @@ def open_or_found(path: Path, admin: KeyPair, account: KeyPair) -> Ledger:
     store = RocksDBStore(path)
     if store.get(b"m/ledger") is not None:
         return Ledger(store)
-    document = genesis.InitDocument(
-        name="crash",
-        created_ms=1_000_000,
-        suite="classic",
-        participants=[genesis.ParticipantSpec("n", admin.public)],
-        roles=[genesis.all_permissions()],
-        users=[genesis.GenesisUser(admin.public, [genesis.ADMIN_ROLE])],
-    )
-    signed = genesis.combine(document, [genesis.sign_document(document, admin)])
+    signed = genesis.local_ceremony("crash", 1_000_000, "classic", [("n", admin)], admin.public)
     ledger = Ledger.create(store, signed)
     register = new_content(ledger.id, [m.RegisterDataAccount(account.public)], 1_000_000)
     ledger.append([sign(register, [admin])], 1_000_001)

@@ -25,11 +25,10 @@ class LedgerMachine(RuleBasedStateMachine):
     def found(self) -> None:
         self.admin = KeyPair.generate(Algorithm.ED25519)
         node = KeyPair.generate(Algorithm.ED25519)
-        document = genesis.InitDocument(
-            "model", 1_000_000, "classic", [genesis.ParticipantSpec("n", node.public)],
-            [genesis.all_permissions()], [genesis.GenesisUser(self.admin.public, ["ADMIN"])],
-        )  # fmt: skip
-        signed = genesis.combine(document, [genesis.sign_document(document, node)])
+        participants = [("n", node)]
+        signed = genesis.local_ceremony(
+            "model", 1_000_000, "classic", participants, self.admin.public
+        )
         self.ledger = Ledger.create(MemoryStore(), signed)
         self.clock = itertools.count(1_001_000, 10)
         account = KeyPair.generate(Algorithm.ED25519)

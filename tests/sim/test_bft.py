@@ -6,6 +6,7 @@ from jadechain.consensus.base import Effect
 from jadechain.consensus.bft import BftReplica
 from jadechain.consensus.bft import messages as m
 from jadechain.consensus.sim import Garbage, Resume, Silent, Simulation, run_seeds
+from jadechain.consensus.sim.adversary import AdversaryFactory
 
 
 def bft(node_id: str, peers: list[str], resume: Resume) -> BftReplica:
@@ -22,26 +23,24 @@ def no_faults(seed: int) -> Simulation:
     return sim
 
 
-def one_silent(seed: int) -> Simulation:
+def one_byzantine(seed: int, adversary: AdversaryFactory) -> Simulation:
+    """n=4 with one Byzantine node (its position rotates with the seed)."""
     sim = Simulation(seed=seed, nodes=4, factory=bft)
-    sim.byzantine(f"n{seed % 4}", Silent)
+    sim.byzantine(f"n{seed % 4}", adversary)
     sim.network.delay(1, 10)
     sim.clients.submit_every(20)
     sim.run_until(5_000)
     sim.check_safety()
     sim.check_liveness(after=2_000, batches=30, within_ms=3_000)
     return sim
+
+
+def one_silent(seed: int) -> Simulation:
+    return one_byzantine(seed, Silent)
 
 
 def one_garbage(seed: int) -> Simulation:
-    sim = Simulation(seed=seed, nodes=4, factory=bft)
-    sim.byzantine(f"n{seed % 4}", Garbage)
-    sim.network.delay(1, 10)
-    sim.clients.submit_every(20)
-    sim.run_until(5_000)
-    sim.check_safety()
-    sim.check_liveness(after=2_000, batches=30, within_ms=3_000)
-    return sim
+    return one_byzantine(seed, Garbage)
 
 
 def leader_crash(seed: int) -> Simulation:

@@ -56,16 +56,7 @@ class CommitFigures:
 
 def _founded(store: KVStore) -> tuple[Ledger, KeyPair]:
     admin, node = KeyPair.generate(Algorithm.ED25519), KeyPair.generate(Algorithm.ED25519)
-    document = genesis.InitDocument(
-        name="bench",
-        created_ms=1_000_000,
-        suite="classic",
-        participants=[genesis.ParticipantSpec("node", node.public)],
-        roles=[genesis.all_permissions()],
-        users=[genesis.GenesisUser(admin.public, [genesis.ADMIN_ROLE])],
-        time_window_ms=24 * 3600 * 1000,
-    )
-    signed = genesis.combine(document, [genesis.sign_document(document, node)])
+    signed = genesis.local_ceremony("bench", 1_000_000, "classic", [("node", node)], admin.public)
     return Ledger.create(store, signed), admin
 
 

@@ -9,7 +9,7 @@ the hash of its header.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from jadechain import codec
 from jadechain.codec import Record
@@ -92,6 +92,28 @@ def combine(document: InitDocument, signatures: list[m.SignatureEntry]) -> Signe
     order = {spec.public_key: index for index, spec in enumerate(document.participants)}
     ordered = sorted(signatures, key=lambda entry: order.get(entry.public_key, len(order)))
     return SignedInitDocument(document, ordered)
+
+
+def local_ceremony(
+    name: str,
+    created_ms: int,
+    suite: str,
+    participants: Sequence[tuple[str, KeyPair]],
+    admin: PublicKey,
+    host: str = "",
+) -> SignedInitDocument:
+    """The init document of a ledger whose participants' keys are all on this machine
+    (development, tests, benchmarks): one ADMIN role with every permission, `admin` its one
+    user, signed by every participant."""
+    document = InitDocument(
+        name=name,
+        created_ms=created_ms,
+        suite=suite,
+        participants=[ParticipantSpec(label, key.public, host) for label, key in participants],
+        roles=[all_permissions()],
+        users=[GenesisUser(admin, [ADMIN_ROLE])],
+    )
+    return combine(document, [sign_document(document, key) for _, key in participants])
 
 
 def all_permissions() -> m.RoleSpec:

@@ -55,15 +55,11 @@ def _found(data: Path, suite: str) -> tuple[Ledger, RocksDBStore]:
     keys = KeyStore(data / "keys")
     admin = _keypair(keys, ADMIN_KEY, suite)
     node = _keypair(keys, NODE_KEY, suite)
-    document = genesis.InitDocument(
-        name="dev",
-        created_ms=time.time_ns() // 1_000_000,
-        suite=suite,
-        participants=[genesis.ParticipantSpec("dev-node", node.public, "127.0.0.1")],
-        roles=[genesis.all_permissions()],
-        users=[genesis.GenesisUser(admin.public, [genesis.ADMIN_ROLE])],
+    created_ms = time.time_ns() // 1_000_000
+    participants = [("dev-node", node)]
+    signed = genesis.local_ceremony(
+        "dev", created_ms, suite, participants, admin.public, "127.0.0.1"
     )
-    signed = genesis.combine(document, [genesis.sign_document(document, node)])
     store = RocksDBStore(data / "ledger")
     try:
         ledger = Ledger.create(store, signed)

@@ -21,18 +21,8 @@ GENESIS_MS = 1_700_000_000_000
 def init_document(
     participants: Sequence[KeyPair], admin: KeyPair, suite: str = "classic"
 ) -> genesis.SignedInitDocument:
-    document = genesis.InitDocument(
-        name="test ledger",
-        created_ms=GENESIS_MS,
-        suite=suite,
-        participants=[
-            genesis.ParticipantSpec(f"org{i}", p.public) for i, p in enumerate(participants)
-        ],
-        roles=[genesis.all_permissions()],
-        users=[genesis.GenesisUser(admin.public, [genesis.ADMIN_ROLE])],
-    )
-    signatures = [genesis.sign_document(document, p) for p in participants]
-    return genesis.combine(document, signatures)
+    labelled = [(f"org{i}", p) for i, p in enumerate(participants)]
+    return genesis.local_ceremony("test ledger", GENESIS_MS, suite, labelled, admin.public)
 
 
 class LocalChain:
