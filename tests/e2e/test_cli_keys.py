@@ -149,6 +149,12 @@ def test_existing_key_is_never_overwritten(tmp_path: Path) -> None:
         ("keys", "verify"),
         ("bench",),
         ("bench", "crypto"),
+        ("bench", "ledger"),
+        ("dev",),
+        ("peer",),
+        ("peer", "run"),
+        ("gateway",),
+        ("gateway", "run"),
     ],
 )
 def test_every_command_has_help(tmp_path: Path, command: tuple[str, ...]) -> None:
