@@ -30,6 +30,8 @@ Routes (prefix /api/v1; {L} is a ledger id in Base58):
 - GET  /ledgers/{L}/contracts/{address}       -> ContractView
 - GET  /ledgers/{L}/events/{account}/{topic}?from=&limit= -> list[EventView]
 - GET  /ledgers/{L}/roles/{name}              -> RoleView
+- GET  /ledgers/{L}/network                   -> NetworkStatus (this peer's consensus and links;
+                                                asked of each peer, not through a gateway)
 - GET  /health                                -> Health
 - GET  /metrics                               -> Prometheus text
 """
@@ -155,3 +157,25 @@ class RoleView(Record, frozen=True):
 class Health(Record, frozen=True):
     status: str  # "ok"
     ledgers: list[LedgerSummary]
+
+
+class PeerLink(Record, frozen=True):
+    """One other participant as this peer sees it."""
+
+    node: str  # the participant's address
+    name: str
+    connected: bool  # this peer's authenticated link to it is up
+    height: int = -1  # the last height it announced (-1: none yet)
+
+
+class NetworkStatus(Record, frozen=True):
+    """A peer's view of its ledger's network (`jadechain net status`)."""
+
+    node: str  # this peer's participant address
+    provider: str  # consensus provider: "solo" or "bft"
+    view: int
+    leader: str | None  # the current leader's address, if the provider has one
+    height: int  # committed height
+    certified_height: int  # the highest height whose certificate holds a quorum
+    diverged: str = ""  # non-empty when this peer stopped on a divergent block: why
+    peers: list[PeerLink] = []

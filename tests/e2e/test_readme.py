@@ -1,4 +1,5 @@
-"""The README's SDK example runs as written against a real `jadechain dev`."""
+"""The README's main command (`jadechain net up`, four organisations) brings a network up, and its
+SDK example runs as written against it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from jadechain.testing.processes import dev_process, free_port
+from jadechain.testing.processes import free_port
 
 README = Path(__file__).parents[2] / "README.md"
 
@@ -20,14 +21,30 @@ def _sdk_example() -> str:
     return match.group(1)
 
 
-def test_readme_sdk_example_runs_as_written(tmp_path: Path) -> None:
+def _jadechain(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "jadechain", *args], cwd=cwd, capture_output=True, text=True,
+        timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_readme_main_command_and_sdk_example_run_as_written(tmp_path: Path) -> None:
+    run_script = (README.parent / "scripts" / "run").read_text()
+    assert "jadechain net up --orgs 4 --consensus bft" in run_script
     port = free_port()
-    example = _sdk_example().replace("http://127.0.0.1:8080", f"http://127.0.0.1:{port}")
-    with dev_process(tmp_path / ".jadechain", port):
+    up = _jadechain("net", "up", "--orgs", "4", "--consensus", "bft", "--gateway-port", str(port),
+                    cwd=tmp_path)  # fmt: skip
+    try:
+        assert up.returncode == 0, up.stdout + up.stderr
+        assert f"http://127.0.0.1:{port}" in up.stdout
+        example = _sdk_example().replace("http://127.0.0.1:8080", f"http://127.0.0.1:{port}")
         result = subprocess.run(
             [sys.executable, "-c", example], cwd=tmp_path, capture_output=True, text=True,
             timeout=120, check=False,
         )  # fmt: skip
+    finally:
+        down = _jadechain("net", "down", cwd=tmp_path)
+    assert down.returncode == 0, down.stderr
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "committed"

@@ -11,3 +11,7 @@ REGRESSION_SEEDS: dict[str, list[int]] = {
     "sequencer_under_faults": [],
     "solo_crash_restart": [],
 }
+
+# Seeds of the BFT scenarios in test_bft.py, with what broke. None has failed yet: all 13
+# scenarios passed 200 seeds on the first full run of the signed replica.
+BFT_REGRESSION_SEEDS: dict[str, list[int]] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jadechain.consensus.base import Deliver, Effect, SetTimer
+from jadechain.consensus.base import Deliver, Effect, ReplicaStatus, SetTimer
 from jadechain.consensus.sim import Garbage, Resume, Simulation, SimulationError, run_seeds
 
 REPLAY = r"\[seed=(\d+)\]\s+replay with seed=\1"
@@ -35,6 +35,14 @@ class Selfish:
 
     def on_tick(self, now_ms: int) -> list[Effect]:
         return []
+
+    def on_synced(self, height: int, time_ms: int, now_ms: int) -> list[Effect]:
+        self.height = max(self.height, height)
+        self.time_ms = max(self.time_ms, time_ms)
+        return []
+
+    def status(self) -> ReplicaStatus:
+        return ReplicaStatus("selfish", 0, None, self.height)
 
 
 def selfish(node_id: str, peers: list[str], resume: Resume) -> Selfish:

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from jadechain.consensus.base import Effect, Send, SetTimer
+from jadechain.consensus.base import Effect, ReplicaStatus, Send, SetTimer
 from jadechain.consensus.sim import Network, Resume, Simulation
 
 MESSAGES = 20_000
@@ -96,6 +96,12 @@ class Recorder:
         self.ticks.append(now_ms)
         pings: list[Effect] = [Send(peer, b"ping") for peer in self.peers]
         return [*pings, SetTimer(now_ms + 10)]
+
+    def on_synced(self, height: int, time_ms: int, now_ms: int) -> list[Effect]:
+        return []
+
+    def status(self) -> ReplicaStatus:
+        return ReplicaStatus("recorder", 0, None, 0)
 
 
 RECORDERS: dict[str, Recorder] = {}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from jadechain.consensus.base import Broadcast, Deliver, Effect, Send, SetTimer
+from jadechain.consensus.base import Broadcast, Deliver, Effect, ReplicaStatus, Send, SetTimer
 from jadechain.consensus.sim import (
     AdversaryFactory,
     Equivocator,
@@ -82,6 +82,14 @@ class Sequencer:
         if self.node_id == LEADER:
             return []
         return [Send(LEADER, b"need %d" % (self.height + 1)), SetTimer(now_ms + ASK_EVERY_MS)]
+
+    def on_synced(self, height: int, time_ms: int, now_ms: int) -> list[Effect]:
+        self.height = max(self.height, height)
+        self.time_ms = max(self.time_ms, time_ms)
+        return []
+
+    def status(self) -> ReplicaStatus:
+        return ReplicaStatus("sequencer", 0, LEADER, self.height)
 
     def _resend(self, sender: str, message: bytes) -> list[Effect]:
         words = message.split(b" ")

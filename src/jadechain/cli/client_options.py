@@ -39,6 +39,7 @@ R = TypeVar("R")
 DEFAULT_GATEWAY = "http://127.0.0.1:8080"
 DEFAULT_KEY = "admin"
 DEV_KEY_DIR = Path(".jadechain") / "keys"  # the key directory of `jadechain dev`
+NET_KEY_DIR = Path("jadechain-net") / "keys"  # the key directory of `jadechain net up`
 TIMEOUT_SECONDS = 60.0  # above the gateway's own 30 s wait for a commit
 EXIT_FAILED = 1
 _META = "jadechain.cli.client_options"
@@ -123,7 +124,8 @@ def signer_options(function: Callable[P, R]) -> Callable[P, R]:
         "key_dir",
         type=click.Path(file_okay=False, path_type=Path),
         help="Key directory. Default: ./.jadechain/keys if it exists (the `jadechain dev` "
-        "ledger's), else $JADECHAIN_HOME/keys (~/.jadechain/keys).",
+        "ledger's), else ./jadechain-net/keys (`jadechain net up`'s), else "
+        "$JADECHAIN_HOME/keys (~/.jadechain/keys).",
     )(function)
     return _option(
         "--key",
@@ -230,7 +232,10 @@ def key_dir() -> Path:
     options = current_options()
     if options.key_dir is not None:
         return options.key_dir
-    return DEV_KEY_DIR if DEV_KEY_DIR.is_dir() else default_key_dir()
+    for local in (DEV_KEY_DIR, NET_KEY_DIR):
+        if local.is_dir():
+            return local
+    return default_key_dir()
 
 
 def load_signer() -> KeyPair:

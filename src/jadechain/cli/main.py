@@ -8,6 +8,8 @@ from jadechain import __version__
 from jadechain.cli.bench import bench
 from jadechain.cli.dev import dev
 from jadechain.cli.keys import keys
+from jadechain.cli.ledger_init import ledger
+from jadechain.cli.net import net
 from jadechain.cli.query import query
 from jadechain.cli.serve import gateway, peer
 from jadechain.cli.tx import tx
@@ -26,3 +28,5 @@ main.add_command(tx)
 main.add_command(query)
 main.add_command(peer)
 main.add_command(gateway)
+main.add_command(ledger)
+main.add_command(net)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +18,12 @@ from jadechain.node.config import (
     store_url,
 )
 from jadechain.storage import StorageError
+
+if TYPE_CHECKING:
+    from jadechain.crypto import KeyPair
+    from jadechain.ledger.store import Ledger
+    from jadechain.node.host import LedgerHost, PipelineSettings
+    from jadechain.node.peering import Peering
 
 CONFIG = click.option(
     "--config",
@@ -40,7 +47,6 @@ def peer_run(config_path: Path) -> None:
     from jadechain.gateway.app import create_app
     from jadechain.gateway.hosting import HostedApp
     from jadechain.ledger.store import Ledger, LedgerError
-    from jadechain.node.host import LedgerHost
     from jadechain.storage.factory import open_store
 
     try:
@@ -52,18 +58,50 @@ def peer_run(config_path: Path) -> None:
     except (ConfigError, StorageError, LedgerError) as error:
         raise CommandError(str(error)) from None
     settings = pipeline_settings(config)
-    hosts = [LedgerHost(ledger, key, settings) for ledger in ledgers]
+    try:
+        hosts, peerings = _hosts(ledgers, key, settings)
+    except ValueError as error:
+        for store in stores:
+            store.close()
+        raise CommandError(str(error)) from None
 
     def stopped() -> None:
         for store in stores:
             store.close()
         click.echo("jadechain peer: stopped", err=True)
 
-    for ledger in ledgers:
-        click.echo(f"jadechain peer: ledger {ledger.id.to_base58()} at height {ledger.height}")
+    for host in hosts:
+        status = host.network_status()
+        click.echo(
+            f"jadechain peer: ledger {host.id.to_base58()} at height {host.ledger.height}, "
+            f"consensus {status.provider}, {len(status.peers)} other participant(s)"
+        )
+    for peering in peerings:
+        listen = peering.listen
+        click.echo(f"  p2p: {listen[0]}:{listen[1]} as {peering.me}")
     click.echo(f"  peer API: http://{host_name}:{port}/api/v1 (for gateways)")
-    app = HostedApp(create_app(hosts), hosts, on_stopped=stopped)
+    app = HostedApp(create_app(hosts), hosts, on_stopped=stopped, services=peerings)
     run_server(app, host_name, port)
+
+
+def _hosts(
+    ledgers: list[Ledger], key: KeyPair, settings: PipelineSettings
+) -> tuple[list[LedgerHost], list[Peering]]:
+    """A host per ledger, with its consensus replica and, with other participants, its p2p."""
+    from jadechain.node.consensus import make_replica
+    from jadechain.node.host import LedgerHost
+    from jadechain.node.peering import Peering, participants_of
+
+    hosts: list[LedgerHost] = []
+    peerings: list[Peering] = []
+    for ledger in ledgers:
+        participants = participants_of(ledger)
+        replica = make_replica(ledger, key, participants)
+        host = LedgerHost(ledger, key, settings, replica=replica)
+        hosts.append(host)
+        if len(participants) > 1:
+            peerings.append(Peering(host, participants))
+    return hosts, peerings
 
 
 @click.group()

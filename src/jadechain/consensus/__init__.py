@@ -5,9 +5,19 @@ from jadechain.consensus.base import (
     Deliver,
     Effect,
     Replica,
+    ReplicaStatus,
     Send,
     SetTimer,
 )
 from jadechain.consensus.solo import SoloReplica
 
-__all__ = ["Broadcast", "Deliver", "Effect", "Replica", "Send", "SetTimer", "SoloReplica"]
+__all__ = [
+    "Broadcast",
+    "Deliver",
+    "Effect",
+    "Replica",
+    "ReplicaStatus",
+    "Send",
+    "SetTimer",
+    "SoloReplica",
+]

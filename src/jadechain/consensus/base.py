@@ -48,6 +48,17 @@ class SetTimer:
 Effect = Send | Broadcast | Deliver | SetTimer
 
 
+@dataclass(frozen=True, slots=True)
+class ReplicaStatus:
+    """What `jadechain net status` shows of a replica."""
+
+    provider: str
+    view: int
+    leader: str | None  # the node id of the current leader, if the provider has one
+    delivered: int  # the last height this replica delivered
+    changing: bool = False  # in the middle of a view change
+
+
 class Replica(Protocol):
     def on_batch_ready(self, batch: tuple[bytes, ...], now_ms: int) -> list[Effect]:
         """The mempool offers a batch this replica may propose."""
@@ -60,3 +71,10 @@ class Replica(Protocol):
     def on_tick(self, now_ms: int) -> list[Effect]:
         """Time has passed (a timer fired)."""
         ...
+
+    def on_synced(self, height: int, time_ms: int, now_ms: int) -> list[Effect]:
+        """The node installed certified blocks up to `height` (block time `time_ms`) fetched
+        from peers: the replica skips ahead and must not deliver those heights again."""
+        ...
+
+    def status(self) -> ReplicaStatus: ...

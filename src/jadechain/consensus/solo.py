@@ -6,7 +6,7 @@ if the clock steps back (a block time is never before its parent's).
 
 from __future__ import annotations
 
-from jadechain.consensus.base import Deliver, Effect
+from jadechain.consensus.base import Deliver, Effect, ReplicaStatus
 
 
 class SoloReplica:
@@ -24,3 +24,11 @@ class SoloReplica:
 
     def on_tick(self, now_ms: int) -> list[Effect]:
         return []
+
+    def on_synced(self, height: int, time_ms: int, now_ms: int) -> list[Effect]:
+        self.height = max(self.height, height)
+        self.time_ms = max(self.time_ms, time_ms)
+        return []
+
+    def status(self) -> ReplicaStatus:
+        return ReplicaStatus("solo", 0, None, self.height)

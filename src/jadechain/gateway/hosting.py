@@ -8,23 +8,32 @@ one place that runs on every clean exit.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jadechain.node.host import LedgerHost
 
 
+class Service(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 class HostedApp:
-    """An ASGI app that starts `hosts` on lifespan startup and stops them (then `on_stopped`)."""
+    """An ASGI app that starts `hosts`, then `services` (e.g. their p2p links), on lifespan
+    startup, and stops them in reverse order on shutdown (then calls `on_stopped`)."""
 
     def __init__(
         self,
         app: ASGIApp,
         hosts: Sequence[LedgerHost],
         on_stopped: Callable[[], None] | None = None,
+        services: Sequence[Service] = (),
     ) -> None:
         self.app = app
-        self.hosts = list(hosts)
+        self.services: list[Service] = [*hosts, *services]
         self.on_stopped = on_stopped
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -34,12 +43,16 @@ class HostedApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                for host in self.hosts:
-                    await host.start()
+                try:
+                    for service in self.services:
+                        await service.start()
+                except OSError as error:  # e.g. the p2p port is taken
+                    await send({"type": "lifespan.startup.failed", "message": str(error)})
+                    return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                for host in self.hosts:
-                    await host.stop()
+                for service in reversed(self.services):
+                    await service.stop()
                 if self.on_stopped is not None:
                     self.on_stopped()
                 await send({"type": "lifespan.shutdown.complete"})

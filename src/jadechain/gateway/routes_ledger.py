@@ -10,6 +10,7 @@ from jadechain.api import (
     BlockView,
     LedgerInfo,
     LedgerSummary,
+    NetworkStatus,
     ParticipantView,
     TransactionView,
 )
@@ -99,18 +100,21 @@ async def block_transactions(call: Call) -> list[TransactionView]:
     return await call.read(host, lambda ledger: _block_transactions(ledger, height))
 
 
-def _certificate(ledger: Ledger, height: int) -> m.BlockCertificate:
-    block_at(ledger, height)
-    certificate = ledger.certificate(height)
-    if certificate is None:
-        raise not_found(f"block {height} has no certificate (the genesis block never has one)")
-    return certificate
+CERTIFICATE_WAIT_MS = 3_000  # how long a peer waits for a fresh block's quorum certificate
 
 
 async def block_certificate(call: Call) -> m.BlockCertificate:
     host = call.host()
     height = HEIGHT.required_integer(call.request)
-    return await call.read(host, lambda ledger: _certificate(ledger, height))
+    await call.read(host, lambda ledger: block_at(ledger, height))
+    certificate = await host.certificate(height, CERTIFICATE_WAIT_MS)
+    if certificate is None:
+        raise not_found(f"block {height} has no certificate (the genesis block never has one)")
+    return certificate
+
+
+async def network_status(call: Call) -> NetworkStatus:
+    return call.host().network_status()
 
 
 _LEDGER_ERRORS = (400, 404, 503)
@@ -160,6 +164,15 @@ ENDPOINTS = (
         "The participants' signatures on a block's hash",
         m.BlockCertificate,
         params=(LEDGER, HEIGHT),
+        errors=_LEDGER_ERRORS,
+    ),
+    Endpoint(
+        "GET",
+        f"{LEDGER_PATH}/network",
+        network_status,
+        "This peer's consensus view and its links to the other participants",
+        NetworkStatus,
+        params=(LEDGER,),
         errors=_LEDGER_ERRORS,
     ),
 )

@@ -1,30 +1,46 @@
 """One hosted ledger: intake (checks and batch signature verification), the mempool, the block
 pipeline (batch -> consensus -> execute -> certificate -> store) and commit notifications.
 
-Threads: the asyncio loop runs intake and the pipeline's control; every read and write of the
-ledger runs on one dedicated thread (`read`), because the store has one writer and the state
-tree's caches are not thread-safe. Signature verification runs on the batch verifier's pool.
+The pipeline: batches of admitted transactions (encoded) are offered to the consensus replica;
+the replica's effects are carried out here -- messages go to the peers through `links` (see
+`peering`), timers call it back, and decided batches queue for the committer, which executes
+them strictly in height order (see `blocks`). Blocks fetched by block sync go through the same
+queue, so the two never race. At most `batches_in_flight_max` of this node's batches wait for a
+decision at once; the mempool holds the rest.
+
+Threads: the asyncio loop runs intake, the replica and the pipeline's control; every read and
+write of the ledger runs on one dedicated thread (`read`), because the store has one writer and
+the state tree's caches are not thread-safe. Signature verification runs on the verifier's pool.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from jadechain import codec
-from jadechain.api import SubmitResult, SubmitStatus
-from jadechain.consensus import Deliver, Replica, SoloReplica
-from jadechain.crypto import BatchVerifier, Digest, KeyPair
+from jadechain.api import NetworkStatus, PeerLink, SubmitResult, SubmitStatus
+from jadechain.consensus import Deliver, Effect, Replica, Send, SetTimer, SoloReplica
+from jadechain.crypto import BatchVerifier, Digest, KeyPair, address_of
 from jadechain.crypto.batch import VerifyItem
 from jadechain.ledger import model as m
 from jadechain.ledger.executor import BlockOutcome
 from jadechain.ledger.store import Ledger
+from jadechain.node.blocks import (
+    Admitted,
+    DivergenceError,
+    LocalTransactions,
+    execute,
+    install,
+    transactions_of,
+)
 from jadechain.node.mempool import MEMPOOL_TRANSACTIONS_MAX, Mempool, Pending
 
 T = TypeVar("T")
@@ -37,7 +53,33 @@ class PipelineSettings:
     block_delay_ms: int = 10  # how long a block waits for more transactions once one arrives
     mempool_transactions_max: int = MEMPOOL_TRANSACTIONS_MAX
     commit_wait_ms: int = 30_000  # a waiting submit answers "accepted" after this long
+    batches_in_flight_max: int = 8  # this node's batches offered to consensus, not yet committed
     subscriber_queue_max: int = 1024  # committed blocks buffered per subscriber
+
+
+CERTIFICATE_POLL_MS = 20
+
+
+class Links(Protocol):
+    """Where the replica's messages go: the ledger's peers (see `peering`)."""
+
+    def send(self, node_id: str, payload: bytes) -> bool: ...
+
+    def broadcast(self, payload: bytes) -> None: ...
+
+    def peer_links(self) -> list[PeerLink]: ...
+
+    def certified_height(self) -> int: ...
+
+    def quorum(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Synced:
+    """A certified block from block sync, queued for installation."""
+
+    block: m.Block
+    certificate: m.BlockCertificate
 
 
 class NodeUnavailableError(Exception):
@@ -65,11 +107,20 @@ class LedgerHost:
         self.clock = clock
         self.replica = replica or SoloReplica(ledger.height, ledger.head.time_ms)
         self.mempool = Mempool(self.settings.mempool_transactions_max)
+        self.links: Links | None = None  # set by `peering` when the ledger has other participants
+        self.on_commit: Callable[[BlockOutcome], None] | None = None
+        self.diverged = ""
+        self._hash = ledger.hash_algorithm
+        self._local = LocalTransactions()
+        self._in_flight: dict[tuple[bytes, ...], int] = {}  # offered batch -> when (ms)
+        self._jobs: asyncio.Queue[Deliver | Synced | None] = asyncio.Queue()
+        self._timer_at: int | None = None
+        self._tick_wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
         self._thread = ThreadPoolExecutor(1, f"ledger-{ledger.id.to_base58()[:8]}")
         self._waiters: dict[bytes, list[asyncio.Future[SubmitResult]]] = {}
         self._subscribers: set[asyncio.Queue[m.Block | None]] = set()
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._stopped = False
         self.failure: BaseException | None = None
@@ -92,14 +143,22 @@ class LedgerHost:
     # --- lifecycle ------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._pipeline(), name="block-pipeline")
+        self._tasks = [
+            asyncio.create_task(self._pipeline(), name="block-pipeline"),
+            asyncio.create_task(self._committer(), name="block-committer"),
+            asyncio.create_task(self._ticker(), name="consensus-timers"),
+        ]
+        self._drive(self.replica.on_tick(self.clock()))
 
     async def stop(self) -> None:
         """Finish the block in progress, answer every waiter, stop the pipeline."""
         self._stopping = True
         self._wake.set()
-        if self._task is not None:
-            await self._task
+        self._tick_wake.set()
+        self._jobs.put_nowait(None)
+        for task in self._tasks:
+            with contextlib.suppress(Exception):
+                await task
         for waiters in self._waiters.values():
             for future in waiters:
                 if not future.done():
@@ -195,34 +254,130 @@ class LedgerHost:
                 self._wake.clear()
                 if 0 < len(self.mempool) < self.settings.block_transactions_max:
                     await asyncio.sleep(self.settings.block_delay_ms / 1000)
-                while len(self.mempool):
-                    await self._propose(self.mempool.take(self.settings.block_transactions_max))
+                while len(self.mempool) and self._room_for_batch():
+                    self._offer(self.mempool.take(self.settings.block_transactions_max))
         except BaseException as error:
-            self.failure = error
-            log.exception("block pipeline of ledger %s failed", self.ledger.id.to_base58())
-            self._fail_waiters(error)
+            self._fail(error)
             raise
 
-    async def _propose(self, batch: list[Pending]) -> None:
-        by_hash = {item.tx_hash: item.transaction for item in batch}
-        effects = self.replica.on_batch_ready(tuple(by_hash), self.clock())
+    def _room_for_batch(self) -> bool:
+        now = self.clock()
+        expired = [k for k, t in self._in_flight.items() if now - t > self.settings.commit_wait_ms]
+        for key in expired:  # never decided (e.g. a solo leader went away): stop waiting for it
+            del self._in_flight[key]
+        return len(self._in_flight) < self.settings.batches_in_flight_max
+
+    def _offer(self, batch: list[Pending]) -> None:
+        encoded = []
+        for item in batch:
+            data = codec.encode(item.transaction)
+            self._local.remember(data, Admitted(item.transaction, Digest(self._hash, item.tx_hash)))
+            encoded.append(data)
+        offered = tuple(encoded)
+        self._in_flight[offered] = self.clock()
+        self._drive(self.replica.on_batch_ready(offered, self.clock()))
+
+    def on_consensus_message(self, sender: str, payload: bytes) -> None:
+        """A consensus message from a peer (called by `peering`, on the loop)."""
+        if not self._stopping and self.failure is None:
+            self._drive(self.replica.on_message(sender, payload, self.clock()))
+
+    def _drive(self, effects: list[Effect]) -> None:
+        """Carry out a replica's effects."""
         for effect in effects:
             if isinstance(effect, Deliver):
-                transactions = [by_hash[tx_hash] for tx_hash in effect.batch]
-                commit = functools.partial(self._commit, transactions=transactions, effect=effect)
-                self._announce(await self.read(commit))
+                self._jobs.put_nowait(effect)
+            elif isinstance(effect, SetTimer):
+                self._set_timer(effect.at_ms)
+            elif self.links is None:
+                continue  # a replica without peers has nobody to talk to
+            elif isinstance(effect, Send):
+                self.links.send(effect.to, effect.message)
+            else:
+                self.links.broadcast(effect.message)
 
-    def _commit(
-        self, ledger: Ledger, transactions: list[m.SignedTransaction], effect: Deliver
-    ) -> BlockOutcome:
-        """On the ledger thread: execute, certify with this participant's key, store."""
-        outcome = ledger.apply(transactions, effect.time_ms, signatures_verified=True)
-        signature = self.signer.sign(outcome.block_hash.to_bytes())
-        entry = m.SignatureEntry(self.signer.public, signature)
-        certificate = m.BlockCertificate(outcome.block.header.height, outcome.block_hash, [entry])
-        ledger.commit(outcome, certificate)
-        self._time_window_ms = ledger.settings().time_window_ms  # a block may have changed it
-        return outcome
+    def _set_timer(self, at_ms: int) -> None:
+        if self._timer_at is None or at_ms < self._timer_at:
+            self._timer_at = at_ms
+            self._tick_wake.set()
+
+    async def _ticker(self) -> None:
+        while not self._stopping:
+            delay = None if self._timer_at is None else (self._timer_at - self.clock()) / 1000
+            if delay is None or delay > 0:
+                self._tick_wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._tick_wake.wait(), delay)
+                continue
+            self._timer_at = None
+            if self.failure is None:
+                self._drive(self.replica.on_tick(self.clock()))
+
+    def install_synced(self, block: m.Block, certificate: m.BlockCertificate) -> None:
+        """Queue a certified block fetched from a peer (called by `peering`)."""
+        self._jobs.put_nowait(Synced(block, certificate))
+
+    async def _committer(self) -> None:
+        try:
+            while True:
+                job = await self._jobs.get()
+                if job is None:
+                    return
+                if isinstance(job, Deliver):
+                    await self._commit_decided(job)
+                else:
+                    await self._install(job)
+                self._wake.set()
+        except BaseException as error:
+            self._fail(error)
+            raise
+
+    async def _commit_decided(self, decided: Deliver) -> None:
+        self._in_flight.pop(decided.batch, None)
+        if decided.height <= self.ledger.height:
+            return  # already installed by block sync
+        if decided.height != self.ledger.height + 1:
+            raise RuntimeError(f"consensus decided {decided.height} after {self.ledger.height}")
+        transactions = await transactions_of(
+            decided.batch, self._local, self.ledger.digest, self.verifier
+        )
+        run = functools.partial(
+            execute, signer=self.signer, transactions=transactions, time_ms=decided.time_ms
+        )
+        outcome, window = await self.read(functools.partial(_with_window, run))
+        assert outcome is not None, "execute always makes a block"
+        self._committed(outcome, window)
+
+    async def _install(self, job: Synced) -> None:
+        try:
+            run = functools.partial(install, block=job.block, certificate=job.certificate)
+            outcome, window = await self.read(functools.partial(_with_window, run))
+        except DivergenceError as error:
+            self.halt(str(error))
+            return
+        if outcome is not None:
+            self._committed(outcome, window)
+            header = outcome.block.header
+            self._drive(self.replica.on_synced(header.height, header.time_ms, self.clock()))
+
+    def _committed(self, outcome: BlockOutcome, time_window_ms: int) -> None:
+        self._time_window_ms = time_window_ms  # a block may have changed the settings
+        self._announce(outcome)
+        if self.on_commit is not None:
+            self.on_commit(outcome)
+
+    def halt(self, reason: str) -> None:
+        """Stop accepting and committing (divergence): the reason shows in the status."""
+        log.error("ledger %s halted: %s", self.ledger.id.to_base58(), reason)
+        self.diverged = reason
+        self._fail(NodeUnavailableError(f"halted: {reason}"))
+
+    def _fail(self, error: BaseException) -> None:
+        if self.failure is None:
+            self.failure = error
+            if not isinstance(error, NodeUnavailableError):
+                log.error("block pipeline of %s failed: %r", self.ledger.id.to_base58(), error)
+        self._fail_waiters(error)
 
     def _announce(self, outcome: BlockOutcome) -> None:
         for result in outcome.block.results:
@@ -249,6 +404,37 @@ class LedgerHost:
                     future.set_exception(NodeUnavailableError(f"block pipeline failed: {error}"))
         self._waiters.clear()
 
+    # --- status ---------------------------------------------------------------------------------
+
+    async def certificate(self, height: int, wait_ms: int = 0) -> m.BlockCertificate | None:
+        """The stored certificate of block `height`; on a networked peer, waiting up to
+        `wait_ms` for it to gather a quorum (a just-committed block is signed by this node only
+        until its peers' votes arrive)."""
+        deadline = self.clock() + wait_ms
+        while True:
+            found = await self.read(lambda ledger: ledger.certificate(height))
+            links = self.links
+            if found is None or links is None or len(found.signatures) >= links.quorum():
+                return found
+            if self.clock() >= deadline or self._stopping:
+                return found
+            await asyncio.sleep(CERTIFICATE_POLL_MS / 1000)
+
+    def network_status(self) -> NetworkStatus:
+        """This peer's consensus state and links (`GET .../network`, `jadechain net status`)."""
+        replica = self.replica.status()
+        height = self.ledger.height
+        return NetworkStatus(
+            node=address_of(self.signer.public),
+            provider=replica.provider,
+            view=replica.view,
+            leader=replica.leader,
+            height=height,
+            certified_height=height if self.links is None else self.links.certified_height(),
+            diverged=self.diverged,
+            peers=[] if self.links is None else self.links.peer_links(),
+        )
+
     # --- subscriptions --------------------------------------------------------------------------
 
     def subscribe(self) -> asyncio.Queue[m.Block | None]:
@@ -260,6 +446,14 @@ class LedgerHost:
 
     def unsubscribe(self, queue: asyncio.Queue[m.Block | None]) -> None:
         self._subscribers.discard(queue)
+
+
+def _with_window(
+    run: Callable[[Ledger], BlockOutcome | None], ledger: Ledger
+) -> tuple[BlockOutcome | None, int]:
+    """On the ledger thread: run a commit, then read the (possibly changed) time window."""
+    outcome = run(ledger)
+    return outcome, ledger.settings().time_window_ms
 
 
 def _offer(queue: asyncio.Queue[m.Block | None], block: m.Block | None) -> bool:

@@ -290,6 +290,12 @@ def checked_entry(
     return proof.version, proof.value
 
 
+def bft_quorum(trusted: Sequence[PublicKey]) -> int:
+    """n - f of n participants, f = (n - 1) // 3: any two such sets share an honest one."""
+    n = len(set(trusted))
+    return max(1, n - (n - 1) // 3)
+
+
 def proof_height(proof: EntryProof) -> int:
     """The height whose certificate the client fetches to check `proof`."""
     height = proof.header.height

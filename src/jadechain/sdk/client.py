@@ -210,17 +210,19 @@ class Client(_Base):
         address: str,
         key: str,
         trusted: Sequence[PublicKey],
-        quorum: int = 1,
+        quorum: int | None = None,
     ) -> tuple[int, Value | None]:
         """The latest (version, value) of a key, checked offline against the trusted keys.
 
         Fetches the entry proof and the certificate of its block; raises `ProofError` unless
         `quorum` distinct `trusted` participants certified that block and the proof holds in it.
+        The default quorum is n - f of the n trusted keys (f = (n - 1) // 3), what BFT needs.
         (-1, None) means the key is proved absent.
         """
         proof = self.call(calls.entry_proof(ledger, address, key))
         certificate = self.call(calls.certificate(ledger, calls.proof_height(proof)))
-        return calls.checked_entry(proof, certificate, ledger, address, key, trusted, quorum)
+        needed = calls.bft_quorum(trusted) if quorum is None else quorum
+        return calls.checked_entry(proof, certificate, ledger, address, key, trusted, needed)
 
 
 class AsyncClient(_Base):
@@ -353,8 +355,9 @@ class AsyncClient(_Base):
         address: str,
         key: str,
         trusted: Sequence[PublicKey],
-        quorum: int = 1,
+        quorum: int | None = None,
     ) -> tuple[int, Value | None]:
         proof = await self.call(calls.entry_proof(ledger, address, key))
         certificate = await self.call(calls.certificate(ledger, calls.proof_height(proof)))
-        return calls.checked_entry(proof, certificate, ledger, address, key, trusted, quorum)
+        needed = calls.bft_quorum(trusted) if quorum is None else quorum
+        return calls.checked_entry(proof, certificate, ledger, address, key, trusted, needed)

@@ -1,8 +1,10 @@
-"""Wire messages of the BFT replica: msgpack Structs in one tagged union.
+"""Wire messages of the BFT replica: msgpack Records in one tagged union, and what is signed.
 
-Messages are unsigned in this first cut: the simulator's network (and later the p2p layer's
-authenticated channels) tells a replica who sent each message. Signatures, and with them
-transferable certificates, come with the p2p layer (see the module docstring of `replica`).
+Votes (PRE-PREPARE, PREPARE, COMMIT) are signed over a domain-separated canonical encoding of
+(kind, view, seq, digest), so a set of them is a transferable certificate: `Prepared` (the
+leader's pre-prepare signature plus 2f prepares) and `Committed` (2f+1 commits). A VIEW-CHANGE is
+signed as a whole; a NEW-VIEW embeds the 2f+1 signed VIEW-CHANGEs it is built from, so anyone can
+check it. The sender given by the transport is authenticated, but only signatures travel onwards.
 """
 
 from __future__ import annotations
@@ -13,15 +15,37 @@ from jadechain import codec
 from jadechain.codec import Record
 
 Batch = tuple[bytes, ...]
+DOMAIN = b"jadechain/bft/v1\x00"
+PRE_PREPARE, PREPARE, COMMIT, VIEW_CHANGE = "pp", "p", "c", "vc"
 
 
-class Entry(Record, frozen=True):
-    """A proposal for `seq`: the view it was prepared in, the leader's time and the batch."""
+class Vote(Record, frozen=True):
+    """One signature in a certificate, by `node`."""
+
+    node: str
+    sig: bytes
+
+
+class Prepared(Record, frozen=True):
+    """Proof that (view, seq, time, batch) was prepared: the leader's pre-prepare signature and
+    2f prepares from other replicas, all on the same digest."""
 
     view: int
     seq: int
     time_ms: int
     batch: Batch
+    leader_sig: bytes
+    prepares: tuple[Vote, ...]
+
+
+class Committed(Record, frozen=True):
+    """Proof that (view, seq, time, batch) was committed: 2f+1 commit signatures."""
+
+    view: int
+    seq: int
+    time_ms: int
+    batch: Batch
+    commits: tuple[Vote, ...]
 
 
 class PrePrepare(Record, frozen=True, tag="pp"):
@@ -29,34 +53,40 @@ class PrePrepare(Record, frozen=True, tag="pp"):
     seq: int
     time_ms: int
     batch: Batch
+    sig: bytes
 
 
 class Prepare(Record, frozen=True, tag="p"):
     view: int
     seq: int
     digest: bytes
+    sig: bytes
 
 
 class Commit(Record, frozen=True, tag="c"):
     view: int
     seq: int
     digest: bytes
+    sig: bytes
 
 
 class ViewChange(Record, frozen=True, tag="vc"):
-    """Ask to move to `view`, reporting what the sender delivered and prepared."""
+    """`node` asks to move to `view`: the height it delivered, the commit certificates of its
+    last delivered heights (one proves `delivered`) and its prepared certificates above it."""
 
+    node: str
     view: int
     delivered: int
-    entries: tuple[Entry, ...]
+    decided: tuple[Committed, ...]
+    prepared: tuple[Prepared, ...]
+    sig: bytes
 
 
 class NewView(Record, frozen=True, tag="nv"):
-    """The new leader names the 2f+1 view-changes (sender, digest of its bytes) it used."""
+    """The leader of `view` starts it with 2f+1 signed VIEW-CHANGEs for `view`."""
 
     view: int
-    senders: tuple[str, ...]
-    digests: tuple[bytes, ...]
+    view_changes: tuple[ViewChange, ...]
 
 
 class Status(Record, frozen=True, tag="st"):
@@ -65,14 +95,18 @@ class Status(Record, frozen=True, tag="st"):
 
 
 class Decided(Record, frozen=True, tag="d"):
-    """A delivered height, sent to a peer that is behind; f+1 matching copies are trusted."""
+    """A delivered height with its commit certificate, for a peer that is behind."""
 
-    seq: int
-    time_ms: int
+    cert: Committed
+
+
+class Forward(Record, frozen=True, tag="fw"):
+    """A batch that reached a replica which is not the leader: every replica keeps it pending."""
+
     batch: Batch
 
 
-Message = PrePrepare | Prepare | Commit | ViewChange | NewView | Status | Decided
+Message = PrePrepare | Prepare | Commit | ViewChange | NewView | Status | Decided | Forward
 
 
 def encode(message: Message) -> bytes:
@@ -83,14 +117,29 @@ def decode(data: bytes) -> Message | None:
     """The message in `data`, or None for anything malformed (never raises)."""
     try:
         return codec.decode(data, Message)  # type: ignore[arg-type]
-    except (codec.CodecError, ValueError, TypeError, OverflowError):
+    except (codec.CodecError, ValueError, TypeError, OverflowError, RecursionError):
         return None
 
 
 def digest(time_ms: int, batch: Batch) -> bytes:
-    """What PREPARE and COMMIT vote on: the proposal's time and batch."""
+    """What votes are cast on: the proposal's time and batch."""
     return hashlib.sha256(codec.encode((time_ms, batch))).digest()
+
+
+def vote_bytes(kind: str, view: int, seq: int, proposal_digest: bytes) -> bytes:
+    """The bytes a pre-prepare, prepare or commit signature covers."""
+    return DOMAIN + codec.encode((kind, view, seq, proposal_digest))
+
+
+def view_change_bytes(vc: ViewChange) -> bytes:
+    """The bytes a VIEW-CHANGE signature covers: every field but the signature."""
+    body = (VIEW_CHANGE, vc.node, vc.view, vc.delivered, vc.decided, vc.prepared)
+    return DOMAIN + codec.encode(body)
 
 
 def batch_key(batch: Batch) -> bytes:
     return hashlib.sha256(codec.encode(batch)).digest()
+
+
+def batch_bytes(batch: Batch) -> int:
+    return sum(len(item) for item in batch)

@@ -11,7 +11,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from jadechain.consensus.base import Broadcast, Effect, Replica, Send, SetTimer
+from jadechain.consensus.base import Broadcast, Effect, Replica, ReplicaStatus, Send, SetTimer
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,12 @@ class Silent:
 
     def on_tick(self, now_ms: int) -> list[Effect]:
         return []
+
+    def on_synced(self, height: int, time_ms: int, now_ms: int) -> list[Effect]:
+        return []
+
+    def status(self) -> ReplicaStatus:
+        return ReplicaStatus("adversary", 0, None, 0)
 
 
 class Garbage(Silent):
@@ -84,6 +90,12 @@ class Equivocator:
 
     def on_tick(self, now_ms: int) -> list[Effect]:
         return self._equivocate(self.inner.on_tick(now_ms))
+
+    def on_synced(self, height: int, time_ms: int, now_ms: int) -> list[Effect]:
+        return self._equivocate(self.inner.on_synced(height, time_ms, now_ms))
+
+    def status(self) -> ReplicaStatus:
+        return self.inner.status()
 
     def _equivocate(self, effects: list[Effect]) -> list[Effect]:
         result: list[Effect] = []

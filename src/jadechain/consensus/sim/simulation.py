@@ -126,6 +126,25 @@ class Simulation:
             node.incarnation += 1
             self._start(node)
 
+    def sync(self, node_id: str, source: str) -> None:
+        """Block sync: `node_id` installs the heights `source` delivered beyond its own (recorded
+        as its deliveries, as a node executes fetched certified blocks), then its replica is told
+        `on_synced`. Nothing happens if the node is down or not behind."""
+        node = self._node(node_id)
+        mine = self.delivered(node_id)
+        last = mine[-1].height if mine else 0
+        fetched = [d for d in self.delivered(source) if d.height > last]
+        if node.replica is None or not fetched:
+            return
+        for d in fetched:
+            self.deliveries.append(
+                Delivery(node_id, node.incarnation, d.height, d.batch, d.time_ms, self.now_ms)
+            )
+        replica, top = node.replica, fetched[-1]
+        self._call(
+            node, "on_synced", lambda: replica.on_synced(top.height, top.time_ms, self.now_ms)
+        )
+
     def run_until(self, end_ms: int) -> None:
         """Run every event up to and including `end_ms`; the clock then reads `end_ms`."""
         if not self._started:
@@ -299,3 +318,8 @@ class Moment:
     def restart(self, node_id: str) -> Moment:
         self.simulation._node(node_id)
         return self.call(lambda: self.simulation.restart(node_id))
+
+    def sync(self, node_id: str, source: str) -> Moment:
+        self.simulation._node(node_id)
+        self.simulation._node(source)
+        return self.call(lambda: self.simulation.sync(node_id, source))
