@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from jadechain.api import SubmitStatus
 from jadechain.ledger.store import Ledger
+from jadechain.node import wire
 from jadechain.node.host import PipelineSettings
 from jadechain.sdk.verify import verify_header
 from jadechain.testing.network import LocalNetwork
@@ -116,5 +117,34 @@ def test_a_node_that_was_down_catches_up_by_block_sync() -> None:
         height = await settle(network)
         assert height >= 81
         same_chain([h.ledger for h in network.running()], height)
+
+    run(network, scenario)
+
+
+def test_malformed_and_malicious_peer_frames_never_harm_a_node() -> None:
+    network = LocalNetwork(4, provider="bft")
+
+    async def scenario() -> None:
+        await network.host(0).submit([network.open_account()])
+        peering = network.peerings[1]
+        assert peering is not None
+        sender = network.addresses[2]
+        frames = [
+            b"",
+            b"\xff" * 64,
+            wire.encode(wire.Consensus(b"\x00garbage")),
+            wire.encode(wire.Vote(1, b"\x01" * 40, b"\x02" * 64)),
+            wire.encode(wire.Vote(-5, b"", b"")),
+            wire.encode(wire.Announce(10**12, 10**12)),
+            wire.encode(wire.SyncRequest(-3, 10**9)),
+            wire.encode(wire.SyncBlocks([b"junk"], [b"junk"])),
+        ]
+        for frame in frames:
+            peering._on_frame(sender, frame)
+            peering._on_frame("not-a-participant", frame)
+        await submit_all(network, 1, 10, "after")
+        height = await settle(network)
+        assert all(not h.network_status().diverged for h in network.running())
+        assert height >= 2
 
     run(network, scenario)
