@@ -29,6 +29,16 @@ Routes (prefix /api/v1; {L} is a ledger id in Base58):
 - GET  /ledgers/{L}/accounts/{address}/entries/{key}/proof?version=&height= -> EntryProof
 - GET  /ledgers/{L}/contracts/{address}       -> ContractView
 - GET  /ledgers/{L}/events/{account}/{topic}?from=&limit= -> list[EventView]
+- GET  /ledgers/{L}/events/stream?account=A&topic=T&from=S -> server-sent events: `event`
+                                                (EventView JSON, id = sequence) from sequence S
+                                                of one topic, then live; `resume` ({"from": N})
+- GET  /ledgers/{L}/events/stream[?account=A][&topic=T][&from=H] -> `event` (EventView, id =
+                                                "height/account/topic/sequence", topic
+                                                percent-encoded) derived from the blocks from
+                                                height H; `resume` ({"from": next height})
+- GET  /ledgers/{L}/events/stream?system=block&from=H -> `block` (BlockCommitted, id = height)
+- GET  /ledgers/{L}/events/stream?system=tx&from=H -> `tx` (TransactionCommitted, id =
+                                                "height/index"); `resume` ({"from": height})
 - GET  /ledgers/{L}/roles/{name}              -> RoleView
 - GET  /ledgers/{L}/network                   -> NetworkStatus (this peer's consensus and links;
                                                 asked of each peer, not through a gateway)
@@ -179,3 +189,21 @@ class NetworkStatus(Record, frozen=True):
     certified_height: int  # the highest height whose certificate holds a quorum
     diverged: str = ""  # non-empty when this peer stopped on a divergent block: why
     peers: list[PeerLink] = []
+
+
+class BlockCommitted(Record, frozen=True):
+    """System event `block`: one per committed block."""
+
+    height: int
+    hash: Digest
+    transaction_count: int
+    time_ms: int
+
+
+class TransactionCommitted(Record, frozen=True):
+    """System event `tx`: one per transaction result, in block order."""
+
+    tx_hash: Digest
+    height: int
+    index: int  # position in the block
+    code: m.TxCode

@@ -24,7 +24,14 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
 from jadechain.crypto import KeyPair
-from jadechain.gateway import openapi, routes_ledger, routes_state, routes_stream, routes_tx
+from jadechain.gateway import (
+    openapi,
+    routes_events,
+    routes_ledger,
+    routes_state,
+    routes_stream,
+    routes_tx,
+)
 from jadechain.gateway.context import Gateway
 from jadechain.gateway.metrics import MetricsMiddleware
 from jadechain.gateway.routes_system import (
@@ -43,6 +50,7 @@ def api_endpoints() -> list[Endpoint]:
     """The routes of `jadechain.api`, in matching order (fixed segments before parameters)."""
     return [
         *routes_stream.ENDPOINTS,  # before /blocks/{height}: "stream" is not a height
+        *routes_events.ENDPOINTS,  # /events/stream (one segment) beside /events/{account}/{topic}
         *routes_ledger.ENDPOINTS,
         *routes_tx.ENDPOINTS,
         *routes_state.ENDPOINTS,

@@ -15,9 +15,9 @@ for bad arguments, `ProofError` from `verified_entry`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, overload
 
 import httpx
 
@@ -25,9 +25,10 @@ from jadechain import api
 from jadechain.crypto import PublicKey
 from jadechain.ledger import model as m
 from jadechain.ledger.values import Value
-from jadechain.sdk import calls
+from jadechain.sdk import calls, events
 from jadechain.sdk.calls import Call, HashRef, LedgerRef
 from jadechain.sdk.errors import GatewayUnreachableError, JadechainError
+from jadechain.sdk.events import RECONNECT, Reconnect
 
 if TYPE_CHECKING:
     from jadechain.ledger.proofs import EntryProof, TransactionProof
@@ -342,6 +343,50 @@ class AsyncClient(_Base):
         self, ledger: LedgerRef, account: str, topic: str, from_sequence: int = 0, limit: int = 100
     ) -> list[api.EventView]:
         return await self.call(calls.events(ledger, account, topic, from_sequence, limit))
+
+    def event_stream(
+        self,
+        ledger: LedgerRef,
+        account: str,
+        topic: str,
+        from_sequence: int = 0,
+        *,
+        reconnect: Reconnect = RECONNECT,
+    ) -> AsyncIterator[api.EventView]:
+        """Every event of a topic from `from_sequence` on, then live, exactly once and in
+        order, reconnecting as `reconnect` says (see `jadechain.sdk.events`)."""
+        args = (ledger, account, topic, from_sequence, reconnect)
+        return events.topic_events(self._http, self.base_url, *args)
+
+    @overload
+    def system_events(
+        self,
+        ledger: LedgerRef,
+        kind: Literal["block"],
+        from_height: int = 0,
+        *,
+        reconnect: Reconnect = ...,
+    ) -> AsyncIterator[api.BlockCommitted]: ...
+    @overload
+    def system_events(
+        self,
+        ledger: LedgerRef,
+        kind: Literal["tx"],
+        from_height: int = 0,
+        *,
+        reconnect: Reconnect = ...,
+    ) -> AsyncIterator[api.TransactionCommitted]: ...
+    def system_events(
+        self,
+        ledger: LedgerRef,
+        kind: str,
+        from_height: int = 0,
+        *,
+        reconnect: Reconnect = RECONNECT,
+    ) -> AsyncIterator[api.BlockCommitted] | AsyncIterator[api.TransactionCommitted]:
+        """`block` (one per block) or `tx` (one per transaction result) from a height on."""
+        args = (ledger, kind, from_height, reconnect)
+        return events.system_events(self._http, self.base_url, *args)
 
     async def role(self, ledger: LedgerRef, name: str) -> api.RoleView:
         return await self.call(calls.role(ledger, name))

@@ -39,7 +39,7 @@ def test_openapi_lists_every_route_of_the_api_with_resolvable_schemas(chain: Loc
             for method in operations
         }
         expected = documented_routes()
-        assert len(expected) == 23  # api.py route list, incl. blocks/stream and network
+        assert len(expected) == 24  # api.py route list, incl. blocks/stream, events/stream, network
         assert expected <= built
         schemas = document["components"]["schemas"]
         for ref in re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', response.text):
