@@ -6,6 +6,7 @@ import click
 
 from jadechain import __version__
 from jadechain.cli.bench import bench
+from jadechain.cli.contract import contract
 from jadechain.cli.dev import dev
 from jadechain.cli.keys import keys
 from jadechain.cli.ledger_init import ledger
@@ -30,3 +31,4 @@ main.add_command(peer)
 main.add_command(gateway)
 main.add_command(ledger)
 main.add_command(net)
+main.add_command(contract)

@@ -139,15 +139,20 @@ def _record(
     index: int,
     time_ms: int,
 ) -> m.TransactionResult:
+    context: Context | None = None
     try:
         context = Context(state, _signers(state, tx), settings, height, time_ms, tx_hash.raw)
         context.contract_runtime = chain.contract_runtime
         results = execute_transaction(context, tx)
     except OperationFailed as failure:
         state.rollback_transaction()
-        return m.TransactionResult(tx_hash, height, index, failure.code, failure.message)
+        fuel = 0 if context is None else context.fuel_used
+        code, message = failure.code, failure.message
+        return m.TransactionResult(tx_hash, height, index, code, message, fuel_used=fuel)
     state.commit_transaction()
-    return m.TransactionResult(tx_hash, height, index, m.TxCode.SUCCESS, "", results)
+    return m.TransactionResult(
+        tx_hash, height, index, m.TxCode.SUCCESS, "", results, context.derived, context.fuel_used
+    )
 
 
 def apply_block(

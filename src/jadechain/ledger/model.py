@@ -125,6 +125,13 @@ class InvokeContract(Record, frozen=True, tag="invoke_contract"):
     args: list[Value] = []
 
 
+class SetContractState(Record, frozen=True, tag="set_contract_state"):
+    """Freeze a contract (every invocation fails with invalid_state) or unfreeze it."""
+
+    address: str
+    frozen: bool
+
+
 class RegisterParticipant(Record, frozen=True, tag="register_participant"):
     name: str
     public_key: PublicKey
@@ -182,6 +189,7 @@ Operation = (
     | AuthorizeUser
     | SetAccountPermission
     | UpdateLedgerSettings
+    | SetContractState
 )
 
 
@@ -227,6 +235,8 @@ class TransactionResult(Record, frozen=True):
     code: TxCode
     message: str = ""  # why it failed, for people; empty on success
     operation_results: list[Value | None] = []
+    derived_operations: list[Operation] = []  # what contracts wrote, in order; on success only
+    fuel_used: int = 0  # by the contracts the transaction invoked
 
 
 # --- blocks --------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -46,7 +46,18 @@ TIME_WINDOW_MS_MAX = 24 * 3600 * 1000
 FUEL_MAX = 10**12
 
 Permission = m.LedgerPermission | m.TransactionPermission
-ContractRuntime = Callable[["Context", AccountRecord, m.InvokeContract], Value | None]
+
+
+class ContractRuntime(Protocol):
+    """Runs contract code (`jadechain.contract.runtime.PythonRuntime` is the real one)."""
+
+    def check(self, code: str) -> None:
+        """Refuse code that cannot run: OperationFailed(INVALID_OPERATION, why, with the line)."""
+
+    def invoke(
+        self, context: Context, account: AccountRecord, op: m.InvokeContract
+    ) -> Value | None:
+        """Run `op.method` of the contract `account` holds; OperationFailed on failure."""
 
 
 class OperationFailed(Exception):  # noqa: N818 - it is a failure outcome, not a program error
@@ -67,6 +78,8 @@ class Context:
     time_ms: int
     tx_hash: bytes
     contract_runtime: ContractRuntime | None = None
+    derived: list[m.Operation] = field(default_factory=list)  # operations contracts made
+    fuel_used: int = 0  # by the contracts this transaction invoked
     _roles: dict[str, RoleRecord] = field(default_factory=dict)
     _permissions: frozenset[Permission] | None = None
 
@@ -266,16 +279,21 @@ def _check_count(items: list[Any], what: str) -> None:
 def set_entries(context: Context, op: m.SetEntries) -> Value | None:
     context.require(m.LedgerPermission.WRITE_DATA)
     _writable(context, op.account, m.AccountKind.DATA)
-    _check_count(op.entries, "entries")
+    write_entries(context, op.account, op.entries)
+    return None
+
+
+def write_entries(context: Context, address: str, entries: list[m.EntryWrite]) -> None:
+    """Write versioned entries at `address` (permissions are the caller's to check)."""
+    _check_count(entries, "entries")
     state = context.state
-    for entry in op.entries:
+    for entry in entries:
         _check_name("key", entry.key)
         _check_value(entry.value)
-        pointer = latest_version_key(op.account, entry.key)
+        pointer = latest_version_key(address, entry.key)
         subject = f"key {entry.key!r}"
         version = _advance(state, pointer, entry.expected_version, subject, "version")
         state.put(entry_key_of_pointer(pointer, version), codec.encode(entry.value))
-    return None
 
 
 def publish_events(context: Context, op: m.PublishEvents) -> Value | None:
@@ -326,6 +344,8 @@ def set_account_permission(context: Context, op: m.SetAccountPermission) -> Valu
 def deploy_contract(context: Context, op: m.DeployContract) -> Value | None:
     if len(op.code.encode()) > CODE_BYTES_MAX:
         raise fail(m.TxCode.INVALID_OPERATION, f"contract code exceeds {CODE_BYTES_MAX} bytes")
+    if context.contract_runtime is not None:
+        context.contract_runtime.check(op.code)
     address = address_of(op.public_key)
     account = context.state.account(address)
     if op.expected_version == m.NEW:
@@ -344,9 +364,7 @@ def deploy_contract(context: Context, op: m.DeployContract) -> Value | None:
     assert account is not None  # registered just above or checked
     version = account.contract_version + 1
     context.state.put(code_key(address, version), op.code.encode())
-    record = AccountRecord(
-        account.kind, account.public_key, account.owners, account.writer_role, version
-    )
+    record = msgspec.structs.replace(account, contract_version=version)
     context.state.save(account_key(address), record)
     return Int64(version)
 
@@ -359,7 +377,28 @@ def invoke_contract(context: Context, op: m.InvokeContract) -> Value | None:
         raise fail(m.TxCode.INVALID_STATE, f"contract {op.address} is frozen")
     if context.contract_runtime is None:
         raise fail(m.TxCode.CONTRACT_ERROR, "this ledger has no contract runtime")
-    return context.contract_runtime(context, account, op)
+    return context.contract_runtime.invoke(context, account, op)
+
+
+def set_contract_state(context: Context, op: m.SetContractState) -> Value | None:
+    """Freeze or unfreeze a contract: needs the upgrade-contract permission."""
+    context.require(m.LedgerPermission.UPGRADE_CONTRACT)
+    account = context.state.account(op.address)
+    if account is None or account.kind is not m.AccountKind.CONTRACT:
+        raise fail(m.TxCode.NOT_FOUND, f"no contract {op.address}")
+    if account.frozen == op.frozen:
+        state = "frozen" if op.frozen else "not frozen"
+        raise fail(m.TxCode.INVALID_STATE, f"contract {op.address} is already {state}")
+    record = AccountRecord(
+        account.kind,
+        account.public_key,
+        account.owners,
+        account.writer_role,
+        account.contract_version,
+        op.frozen,
+    )
+    context.state.save(account_key(op.address), record)
+    return None
 
 
 # --- participants and settings -------------------------------------------------------------------
@@ -451,4 +490,5 @@ HANDLERS: dict[type, Handler] = {
     m.AuthorizeUser: authorize_user,
     m.SetAccountPermission: set_account_permission,
     m.UpdateLedgerSettings: update_ledger_settings,
+    m.SetContractState: set_contract_state,
 }

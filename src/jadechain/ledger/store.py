@@ -59,7 +59,11 @@ class Ledger:
         self.hash_algorithm = self.id.algorithm
         self.hasher = hasher_for(self.hash_algorithm)
         self.tree = MerkleTree(store, self.hash_algorithm, TREE_PREFIX, tree_nodes_cached_max)
-        self.contract_runtime = contract_runtime
+        if contract_runtime is None:  # the real runtime unless a test gives another
+            from jadechain.contract.runtime import default_runtime
+
+            contract_runtime = default_runtime()
+        self.contract_runtime: ContractRuntime = contract_runtime
         head = store.get(HEAD_KEY)
         assert head is not None, "a ledger store without a head is corrupt"
         block = self._load_block(int.from_bytes(head, "big"))

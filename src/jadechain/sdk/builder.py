@@ -194,6 +194,13 @@ class TxBuilder:
         )
         return self._add(operation)
 
+    def freeze_contract(self, address: AddressRef) -> Self:
+        """Freeze a contract: every invocation fails (invalid_state) until it is unfrozen."""
+        return self._add(m.SetContractState(_address(address), True))
+
+    def unfreeze_contract(self, address: AddressRef) -> Self:
+        return self._add(m.SetContractState(_address(address), False))
+
     # --- participants and settings ---------------------------------------------------------------
 
     def register_participant(

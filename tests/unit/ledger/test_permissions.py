@@ -31,6 +31,7 @@ def _setup(chain: LocalChain) -> dict[str, str]:
         "data": data.address,
         "events": events.address,
         "contract_key": contract.public.to_base58(),
+        "contract": contract.address,
         "node": node.address,
         "user": user.address,
     }
@@ -59,6 +60,7 @@ OPERATIONS: dict[str, Build] = {
     "authorize_user": lambda c, o: m.AuthorizeUser(o["user"], grant=["nobody"]),
     "set_account_permission": lambda c, o: m.SetAccountPermission(o["data"], writer_role="nobody"),
     "update_ledger_settings": lambda c, o: m.UpdateLedgerSettings(time_window_ms=30_000),
+    "set_contract_state": lambda c, o: m.SetContractState(o["contract"], True),
 }
 
 

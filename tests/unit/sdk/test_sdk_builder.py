@@ -73,6 +73,16 @@ OPERATIONS: list[tuple[str, Callable[[TxBuilder], TxBuilder], m.Operation]] = [
         ),
     ),
     (
+        "freeze_contract",
+        lambda b: b.freeze_contract(KEY.address),
+        m.SetContractState(KEY.address, True),
+    ),
+    (
+        "unfreeze_contract",
+        lambda b: b.unfreeze_contract(KEY.address),
+        m.SetContractState(KEY.address, False),
+    ),
+    (
         "register_participant",
         lambda b: b.register_participant("org9", KEY, "10.0.0.9", 7080),
         m.RegisterParticipant("org9", KEY.public, "10.0.0.9", 7080),
