@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 import click
 
 from jadechain.bench import crypto as crypto_bench
 from jadechain.bench.environment import conditions
 from jadechain.cli.common import json_option, print_json, reports_errors
 from jadechain.crypto import SIGNATURE_NAMES, algorithm_from_name
+
+RESULTS_DIR = "bench-results"
 
 
 @click.group()
@@ -153,3 +159,186 @@ def ledger(
             f"state commitment: {figure['microseconds_per_changed_key']:.1f} µs per changed key "
             f"({figure['changed_keys']:,} changed, {figure['existing_keys']:,} existing)"
         )
+
+
+@bench.command("run")
+@click.option(
+    "--workload",
+    type=click.Choice(["kv-write", "noop"]),
+    default="kv-write",
+    show_default=True,
+    help="Transaction mix (transfer, smallbank: once contracts land).",
+)
+@click.option(
+    "--target",
+    type=click.Choice(["ledger", "dev", "net"]),
+    default="ledger",
+    show_default=True,
+    help="In-process ledger, `jadechain dev`, or a `net up` network.",
+)
+@click.option(
+    "--orgs",
+    type=click.IntRange(1, 16),
+    default=4,
+    show_default=True,
+    help="net: organisations (one peer each).",
+)
+@click.option(
+    "--consensus",
+    type=click.Choice(["bft", "solo"]),
+    default="bft",
+    show_default=True,
+    help="net: consensus provider.",
+)
+@click.option(
+    "--crypto",
+    "suite",
+    type=click.Choice(["classic", "sm"]),
+    default="classic",
+    show_default=True,
+    help="Crypto suite: classic (Ed25519, SHA-256) or sm (SM2, SM3).",
+)
+@click.option(
+    "--value-bytes",
+    type=click.IntRange(0, 1 << 20),
+    default=100,
+    show_default=True,
+    help="kv-write: bytes per value.",
+)
+@click.option(
+    "--keys",
+    type=click.IntRange(1, 1 << 40),
+    default=1_000_000,
+    show_default=True,
+    help="kv-write: key space.",
+)
+@click.option(
+    "--rate",
+    type=click.FloatRange(1, 1e7),
+    default=None,
+    help="Open loop: offered tx/s. Without it, a closed loop finds the maximum.",
+)
+@click.option("--closed", is_flag=True, help="Closed loop (the default without --rate).")
+@click.option(
+    "--clients",
+    type=click.IntRange(1, 256),
+    default=4,
+    show_default=True,
+    help="Concurrent client tasks sending batches.",
+)
+@click.option(
+    "--window",
+    type=click.IntRange(1, 1024),
+    default=8,
+    show_default=True,
+    help="Closed loop: batches sent and not yet committed, at most.",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 10_000),
+    default=500,
+    show_default=True,
+    help="Transactions per POST /txs/batch.",
+)
+@click.option(
+    "--duration",
+    type=click.FloatRange(0.5, 80),
+    default=10.0,
+    show_default=True,
+    help="Measured seconds.",
+)
+@click.option(
+    "--warmup",
+    type=click.FloatRange(0, 60),
+    default=2.0,
+    show_default=True,
+    help="Seconds sent before the measured window.",
+)
+@click.option(
+    "--txs",
+    type=click.IntRange(1, 10_000_000),
+    default=None,
+    help="Pre-signed transactions (default: enough for the run; closed loop: a guess).",
+)
+@click.option(
+    "--store",
+    type=click.Choice(["rocksdb", "memory"]),
+    default="rocksdb",
+    show_default=True,
+    help="ledger target: storage engine.",
+)
+@click.option(
+    "--via",
+    type=click.Choice(["peers", "gateway"]),
+    default="peers",
+    show_default=True,
+    help="net: send to the peers' APIs round-robin, or the gateway.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the JSON result to this file (under bench-results/).",
+)
+@json_option
+@reports_errors
+def run(
+    workload: str,
+    target: str,
+    orgs: int,
+    consensus: str,
+    suite: str,
+    value_bytes: int,
+    keys: int,
+    rate: float | None,
+    closed: bool,
+    clients: int,
+    window: int,
+    batch_size: int,
+    duration: float,
+    warmup: float,
+    txs: int | None,
+    store: str,
+    via: str,
+    out: Path | None,
+    as_json: bool,
+) -> None:
+    """Drive a workload against a target; throughput, commit latency, resources and the floor."""
+    from jadechain.bench import report as run_report
+    from jadechain.bench import runner
+    from jadechain.bench.load import LoadSpec
+    from jadechain.bench.targets import TargetSpec
+
+    if closed and rate is not None:
+        raise click.UsageError("--closed and --rate exclude each other")
+    spec = runner.RunSpec(
+        workload,
+        TargetSpec(target, suite, orgs, consensus, store, via),
+        LoadSpec(rate, clients, window, warmup, duration),
+        value_bytes,
+        keys,
+        batch_size,
+        txs,
+    )
+    result = runner.run(spec, progress, ["jadechain", "bench", *sys.argv[2:]])
+    if out is not None:
+        out = _results_path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2) + "\n")
+        progress(f"wrote {out}")
+    if as_json:
+        print_json(result)
+        return
+    for line in run_report.lines(result):
+        click.echo(line)
+
+
+def progress(line: str) -> None:
+    click.echo(line, err=True)
+
+
+def _results_path(out: Path) -> Path:
+    """`--out` lands under bench-results/ unless it already names a path there."""
+    if out.is_absolute() or (out.parts and out.parts[0] == RESULTS_DIR):
+        return out
+    return Path(RESULTS_DIR) / out

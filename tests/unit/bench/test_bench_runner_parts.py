@@ -1,0 +1,110 @@
+"""The parts of `jadechain bench run` that need no system: workloads, pre-signing, /proc sampling,
+the commit tracker and the report's shape. No timing is asserted anywhere (benchmarks are not
+tests)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+
+from jadechain import codec
+from jadechain.bench import presign, procstat, workloads
+from jadechain.bench.load import Tracker
+from jadechain.crypto import Algorithm, KeyPair
+from jadechain.ledger import model as m
+from jadechain.ledger.transactions import transaction_hash
+from jadechain.ledger.values import Bytes
+from jadechain.testing import LocalChain
+
+
+def test_kv_write_covers_the_key_space_once_per_pass() -> None:
+    workload = workloads.workload_named("kv-write", value_bytes=7, keys=10)
+    writes = [workload.operations(i, "acct")[0] for i in range(20)]
+    assert all(isinstance(w, m.SetEntries) for w in writes)
+    entries = [w.entries[0] for w in writes if isinstance(w, m.SetEntries)]
+    assert {e.key for e in entries[:10]} == {f"k{i}" for i in range(10)}
+    assert [e.key for e in entries[:10]] == [e.key for e in entries[10:]]
+    assert {e.expected_version for e in entries[:10]} == {m.NEW}
+    assert {e.expected_version for e in entries[10:]} == {0}
+    assert all(isinstance(e.value, Bytes) and len(e.value.value) == 7 for e in entries)
+
+
+def test_noop_writes_an_empty_value_under_a_fresh_key() -> None:
+    workload = workloads.workload_named("noop")
+    [op] = workload.operations(3, "acct")
+    assert op == m.SetEntries("acct", [m.EntryWrite("n3", Bytes(b""), m.NEW)])
+
+
+@pytest.mark.parametrize("name", ["transfer", "smallbank", "nope"])
+def test_unknown_and_planned_workloads_are_refused(name: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        workloads.workload_named(name)
+
+
+def test_presigned_batches_commit_on_a_ledger() -> None:
+    chain = LocalChain()
+    account = chain.key()
+    [setup] = workloads.workload_named("kv-write").setup(
+        chain.ledger.id, chain.admin, account, chain.ledger.head.time_ms + 1000
+    )
+    chain.block([setup])
+    workload = workloads.workload_named("kv-write", keys=4)
+    job = presign.SignJob.of(
+        workload, chain.admin, chain.ledger.id, account.address,
+        chain.ledger.head.time_ms + 1000, 3,
+    )  # fmt: skip
+    batches = presign.presign(job, 8, workers=1)
+    assert [len(b) for b in batches] == [3, 3, 2]
+    presign.decoded(batches)
+    transactions = [tx for b in batches for tx in b.transactions or []]
+    assert [transaction_hash(tx.content).to_base58() for tx in transactions] == [
+        h for b in batches for h in b.hashes
+    ]
+    assert codec.decode(batches[0].body, list[m.SignedTransaction]) == transactions[:3]
+    outcome = chain.block(transactions)
+    assert [r.code for r in outcome.block.results] == [m.TxCode.SUCCESS] * 8
+
+
+def test_proc_sample_of_this_process() -> None:
+    sample = procstat.sample(os.getpid())
+    assert sample is not None
+    assert sample.cpu_s > 0
+    assert sample.peak_rss_mib > 1
+    monitor = procstat.Monitor({"me": os.getpid(), "gone": 2**22 + 1})
+    monitor.start()
+    monitor.stop()
+    rows = {row["process"]: row for row in monitor.report(1.0)}
+    assert rows["me"]["cpu_s"] is not None
+    assert rows["gone"]["cpu_s"] is None
+
+
+def test_tracker_settles_batches_on_commit_and_rejection() -> None:
+    async def scenario() -> None:
+        tracker = Tracker()
+        first = tracker.sending(0, ["a", "b"], 1.0)
+        second = tracker.sending(1, ["c"], 1.5)
+        tracker.on_block(2.0, 5, ["a", "x"])
+        assert not first.is_set()
+        tracker.on_rejected(["b"], "mempool full")
+        assert first.is_set()
+        assert not second.is_set()
+        tracker.on_block(3.0, 6, ["c"])
+        assert second.is_set()
+        await tracker.drained(0.1)
+        assert tracker.committed == {"a": 2.0, "c": 3.0}
+        assert (tracker.rejected, tracker.first_rejection, tracker.outstanding) == (
+            1, "mempool full", 0,
+        )  # fmt: skip
+
+    asyncio.run(scenario())
+
+
+def test_key_pairs_travel_to_workers_as_raw_keys() -> None:
+    signer = KeyPair.generate(Algorithm.SM2)
+    chain = LocalChain()
+    job = presign.SignJob.of(workloads.workload_named("noop"), signer, chain.ledger.id, "a", 1, 1)
+    assert job.algorithm is Algorithm.SM2
+    assert job.private_key == signer.private.raw
+    assert job.ledger_id == chain.ledger.id.to_base58()
