@@ -51,3 +51,21 @@ def test_readme_main_command_and_sdk_example_run_as_written(tmp_path: Path) -> N
     assert "harvested" in lines[1]
     assert lines[2].startswith("verified offline: 0")
     assert "harvested" in lines[2]
+
+
+def test_readme_contract_example_runs_as_written() -> None:
+    text = README.read_text()
+    section = text[text.index("## Contracts") :]
+    match = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert match, "the README lost its contract example"
+    result = subprocess.run(
+        [sys.executable, "-c", match.group(1)], cwd=README.parent, capture_output=True,
+        text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    failure, balances = result.stdout.splitlines()
+    assert failure.startswith("contract_error: ContractError at line")
+    assert "insufficient balance" in failure
+    balance, fuel = balances.split()
+    assert balance == "30"
+    assert int(fuel) > 0

@@ -118,11 +118,14 @@ class BlockSource:
 
 
 def _successful_operations(block: m.Block) -> Iterator[tuple[int, m.Operation]]:
-    """(index, operation) of every operation of the block's successful transactions, in order."""
+    """(index, operation) of every operation of the block's successful transactions, in order,
+    followed for each transaction by the writes its contract calls made (derived operations)."""
     for tx, result in zip(block.transactions, block.results, strict=True):
         if result.code is m.TxCode.SUCCESS:
             for operation in tx.content.operations:
                 yield result.index, operation
+            for derived in result.derived_operations:
+                yield result.index, derived
 
 
 def system_source(kind: SystemKind) -> BlockSource:
@@ -159,15 +162,19 @@ def _tx_items(_: Ledger, block: m.Block) -> list[Item]:
 
 
 def _published(block: m.Block, account: str | None, topic: str | None) -> Iterator[Item]:
+    """The block's events, transaction by transaction; within one transaction sorted by
+    (account, topic, sequence), since a contract's events are recorded after its operations."""
     height = block.header.height
-    for _, operation in _successful_operations(block):
+    found: list[tuple[int, str, str, int, m.EventWrite]] = []
+    for index, operation in _successful_operations(block):
         if not isinstance(operation, m.PublishEvents):
             continue
         if account is not None and operation.account != account:
             continue
         for write in operation.events:
-            if topic is not None and write.topic != topic:
-                continue
-            sequence = write.expected_sequence + 1
-            event_id = f"{height}/{operation.account}/{quote(write.topic, safe='')}/{sequence}"
-            yield Item("event", event_id, EventView(write.topic, sequence, write.content))
+            if topic is None or write.topic == topic:
+                sequence = write.expected_sequence + 1
+                found.append((index, operation.account, write.topic, sequence, write))
+    for _, owner, name, sequence, write in sorted(found, key=lambda item: item[:4]):
+        event_id = f"{height}/{owner}/{quote(name, safe='')}/{sequence}"
+        yield Item("event", event_id, EventView(name, sequence, write.content))

@@ -248,3 +248,31 @@ def test_http_stream_replay_and_live_directly_and_through_the_front(chain: Local
             await front_app.state.front.close()
 
     run(chain, scenario)
+
+
+EMITTER = """from jadechain.contract import Contract, method
+
+
+class Emitter(Contract):
+    @method
+    def emit(self, ctx, account: str, topic: str, text: str) -> int:
+        return ctx.emit(account, topic, text)
+"""
+
+
+def test_events_a_contract_emits_reach_the_derived_streams() -> None:
+    chain = LocalChain()
+    account = event_account(chain)
+    contract = chain.key()
+    chain.ok([m.DeployContract(contract.public, EMITTER)])
+    call = m.InvokeContract(contract.address, "emit", [Text(account), Text("t"), Text("x")])
+    direct = publish(account, "t", "y", after=0)[0]
+    chain.ok([call, direct])  # the contract's event (sequence 0) comes before the direct one
+
+    async def scenario() -> list[Parsed]:
+        async with started(chain) as host:
+            stream = event_frames(host, derived_source(account, None), 0)
+            return await take(stream, 2)
+
+    events = asyncio.run(scenario())
+    assert [(d["sequence"], d["content"]["value"]) for _, _, d in events] == [(0, "x"), (1, "y")]
