@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from jadechain.consensus import Effect
 from jadechain.consensus.bft import BftReplica, KeyAuth, SimAuth
+from jadechain.consensus.bft import messages as m
 from jadechain.consensus.bft.certs import KEEP
 from jadechain.consensus.sim import (
     AdversaryContext,
@@ -173,6 +175,49 @@ def far_behind_sync(seed: int) -> Simulation:
     return finish(sim, 1_800, 1_100, 8)
 
 
+TX_BYTES = 5_000  # 10 per batch: 50 KB batches
+LARGE_LIMIT = 256 << 10  # the old VIEW-CHANGE carried every batch of its log: far more than this
+
+
+class Padded(BftReplica):
+    """A replica whose node turns each offered transaction into a 5 KB one (deterministically,
+    so every node pads a client's batch the same way)."""
+
+    def on_batch_ready(self, batch: m.Batch, now_ms: int) -> list[Effect]:
+        padded = tuple(tx.ljust(TX_BYTES, b".") for tx in batch * 10)
+        return super().on_batch_ready(padded, now_ms)
+
+
+def padded(node_id: str, peers: list[str], resume: Resume) -> BftReplica:
+    auth = SimAuth(node_id, SECRET)
+    return Padded(
+        node_id, peers, resume.height, resume.time_ms, auth=auth, view_change_timeout_ms=TIMEOUT_MS
+    )
+
+
+def large_batches_view_change(seed: int) -> Simulation:
+    """50 KB batches and a 256 KiB message limit: the leader crashes and the view changes. The
+    old design's VIEW-CHANGE (every batch of the log) could not pass; digests and one batch per
+    message do."""
+    sim = Simulation(seed=seed, nodes=4, factory=padded, message_bytes_max=LARGE_LIMIT)
+    sim.network.delay(1, 10)
+    sim.clients.submit_every(40, to={"n1"})  # n1 forwards each batch to the others
+    sim.at(400).crash("n0")
+    sim.at(1_200).restart("n0")
+    sim.run_until(399)
+    follower = sim.nodes["n1"].replica
+    assert isinstance(follower, BftReplica)
+    if sum(m.batch_bytes(d.batch) for d in follower.log.values()) <= LARGE_LIMIT:
+        sim.fail("the log's batches should exceed the message limit before the view change")
+    finish(sim, 2_500, 1_500, 8)
+    if sim.network.stats.oversize:
+        sim.fail(f"{sim.network.stats.oversize} messages over the limit")
+    replicas = [sim.nodes[n].replica for n in sim.node_ids]
+    if any(isinstance(r, BftReplica) and r.status().view == 0 for r in replicas):
+        sim.fail("expected a view change")
+    return sim
+
+
 SCENARIOS: dict[str, Callable[[int], Simulation]] = {
     "no_faults": no_faults,
     "one_silent": one_silent,
@@ -187,6 +232,7 @@ SCENARIOS: dict[str, Callable[[int], Simulation]] = {
     "seven_two_byzantine": seven_two_byzantine,
     "seven_two_crashed": seven_two_crashed,
     "far_behind_sync": far_behind_sync,
+    "large_batches_view_change": large_batches_view_change,
 }
 
 

@@ -54,6 +54,7 @@ class PipelineSettings:
     mempool_transactions_max: int = MEMPOOL_TRANSACTIONS_MAX
     commit_wait_ms: int = 30_000  # a waiting submit answers "accepted" after this long
     batches_in_flight_max: int = 8  # this node's batches offered to consensus, not yet committed
+    batch_bytes_max: int = 3 * 1024 * 1024  # encoded transactions per batch (bft refuses > 4 MiB)
     subscriber_queue_max: int = 1024  # committed blocks buffered per subscriber
 
 
@@ -268,12 +269,21 @@ class LedgerHost:
         return len(self._in_flight) < self.settings.batches_in_flight_max
 
     def _offer(self, batch: list[Pending]) -> None:
-        encoded = []
+        """Encode and offer `batch`, cut into batches of at most `batch_bytes_max` bytes."""
+        encoded: list[bytes] = []
+        size = 0
         for item in batch:
             data = codec.encode(item.transaction)
             self._local.remember(data, Admitted(item.transaction, Digest(self._hash, item.tx_hash)))
+            if encoded and size + len(data) > self.settings.batch_bytes_max:
+                self._offer_encoded(tuple(encoded))
+                encoded, size = [], 0
             encoded.append(data)
-        offered = tuple(encoded)
+            size += len(data)
+        if encoded:
+            self._offer_encoded(tuple(encoded))
+
+    def _offer_encoded(self, offered: tuple[bytes, ...]) -> None:
         self._in_flight[offered] = self.clock()
         self._drive(self.replica.on_batch_ready(offered, self.clock()))
 

@@ -112,6 +112,25 @@ def test_many_submissions_are_cut_into_bounded_blocks(chain: LocalChain) -> None
     assert len(queries.entries(chain.ledger, account, "k")) == 25
 
 
+def test_batches_are_also_cut_by_bytes(chain: LocalChain) -> None:
+    account = chain.data_account()
+    txs = [write(chain, account, f"b{i}") for i in range(12)]
+    size = len(codec.encode(txs[0]))
+
+    async def scenario(host: LedgerHost) -> None:
+        await host.submit(txs, wait=False)
+        queue = host.subscribe()
+        seen = 0
+        while seen < 12:
+            block = await asyncio.wait_for(queue.get(), 10)
+            assert block is not None
+            assert 1 <= len(block.transactions) <= 3
+            seen += len(block.transactions)
+
+    run(scenario, chain, batch_bytes_max=3 * size + size // 2)
+    assert len(queries.entries(chain.ledger, account, "b")) == 12
+
+
 def test_full_mempool_refuses_instead_of_growing(chain: LocalChain) -> None:
     account = chain.data_account()
     txs = [write(chain, account, f"k{i}") for i in range(5)]

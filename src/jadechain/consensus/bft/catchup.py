@@ -1,12 +1,13 @@
 """Catching up: STATUS and DECIDED inside consensus, block sync outside it, and resending.
 
 Every RESEND_MS a replica broadcasts STATUS(view, delivered) and resends what lossy links may have
-eaten (its VIEW-CHANGE while changing, else its votes on undelivered slots). A peer that sees the
-STATUS of a replica behind it sends DECIDED messages -- each a height with its commit certificate,
-so one copy from any sender is enough once it verifies. Only the last KEEP heights are kept: a
-replica further behind waits for the node's block sync, which calls `on_synced`. The leader of the
-current view answers a STATUS from an older view with its NEW-VIEW, which is self-contained, so a
-restarted replica enters the current view directly.
+eaten (its VIEW-CHANGE while changing, else its votes on undelivered slots, and as a new leader
+its FETCH-BATCHes). A peer that sees the STATUS of a replica behind it sends DECIDED messages --
+each a height with its commit certificate and its batch (one per message), so one copy from any
+sender is enough once it verifies. Only the last KEEP heights are kept: a replica further behind
+waits for the node's block sync, which calls `on_synced`. The leader of the current view answers a
+STATUS from an older view with its NEW-VIEW, which is self-contained, so a restarted replica
+enters the current view directly.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ class CatchUpReplica(ViewChangeReplica):
     def _on_status(self, sender: str, status: m.Status, effects: list[Effect]) -> None:
         last = min(self.delivered, status.delivered + CATCH_UP_MAX)
         for seq in range(status.delivered + 1, last + 1):
-            cert = self.log.get(seq)
-            if cert is not None:
-                effects.append(Send(sender, m.encode(m.Decided(cert))))
+            decided = self.log.get(seq)
+            if decided is not None:
+                effects.append(Send(sender, m.encode(decided)))
         if status.view < self.view and self.leader(self.view) == self.node_id:
             self._resend_new_view(sender, effects)
 
@@ -36,10 +37,10 @@ class CatchUpReplica(ViewChangeReplica):
             return
         if cert.seq in self.decided_certs:
             return
-        if not self.verifier.committed_ok(cert):
+        if not self.verifier.decided_ok(decided):
             self.dropped += 1
             return
-        self.decided_certs[cert.seq] = cert
+        self.decided_certs[cert.seq] = decided
         self._deliver_ready(effects)
 
     def _synced(self, height: int, time_ms: int) -> None:
@@ -62,6 +63,7 @@ class CatchUpReplica(ViewChangeReplica):
             if mine is not None and mine.view == self.view:
                 effects.append(Broadcast(m.encode(mine)))
             return
+        self._refetch(effects)
         leading = self.leader(self.view) == self.node_id
         for seq, slot in sorted(self.slots.items()):
             p = slot.proposal

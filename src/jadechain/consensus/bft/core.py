@@ -6,6 +6,9 @@ a signed PREPARE. With the pre-prepare and 2f matching prepares a replica is *pr
 that prepared certificate) and broadcasts a signed COMMIT; with 2f+1 matching commits it has a
 commit certificate and delivers, strictly in sequence order, at time max(leader's time, previous
 block time). Every vote's signature is checked on arrival; a bad one is dropped and counted.
+
+Certificates are digest-only; the batches live in the slots, the delivered log (`Decided`
+records) and the `BatchStore` of accepted proposals, from which a replica serves a new leader.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from jadechain.consensus.base import Broadcast, Deliver, Effect
 from jadechain.consensus.bft import messages as m
 from jadechain.consensus.bft.auth import MessageAuth
 from jadechain.consensus.bft.certs import KEEP, WINDOW, Verifier
+from jadechain.consensus.bft.store import BatchStore
 
 TICK_MS = 50
 RESEND_MS = 150
@@ -72,9 +76,10 @@ class ReplicaCore:
         self.failed_views = 0
         self.delivered = last_height
         self.time_ms = last_time_ms
-        self.log: dict[int, m.Committed] = {}  # delivered seqs > delivered - KEEP
+        self.log: dict[int, m.Decided] = {}  # delivered seqs > delivered - KEEP
         self.prepared: dict[int, m.Prepared] = {}  # highest-view prepared, undelivered seqs
-        self.decided_certs: dict[int, m.Committed] = {}  # from DECIDED, not yet delivered
+        self.decided_certs: dict[int, m.Decided] = {}  # from DECIDED, not yet delivered
+        self.store = BatchStore()  # batches of accepted proposals, by digest
         self.slots: dict[int, Slot] = {}  # seq -> slot, current view only
         self.pending: OrderedDict[bytes, tuple[m.Batch, int]] = OrderedDict()  # key -> (b, since)
         self.pending_bytes = 0
@@ -82,7 +87,7 @@ class ReplicaCore:
         self.proposed: set[bytes] = set()  # batch keys the leader proposed in this view
         self.next_seq = last_height + 1
         self.view_start = 1  # the new view re-proposes from here; lower seqs are settled
-        self.required: dict[int, tuple[int, m.Batch]] = {}  # the NEW-VIEW plan of this view
+        self.required: dict[int, bytes] = {}  # the NEW-VIEW plan of this view: seq -> digest
         self.last_progress_ms = 0
         self.last_resend_ms = 0
         self.dropped = 0  # malformed, forged, oversize or out-of-window messages
@@ -109,6 +114,7 @@ class ReplicaCore:
         size = m.batch_bytes(batch)
         if (
             not batch
+            or size > m.BATCH_BYTES_MAX
             or key in self.pending
             or key in self.recent
             or len(self.pending) >= PENDING_MAX
@@ -149,14 +155,18 @@ class ReplicaCore:
         self.proposed.add(m.batch_key(batch))
         digest = m.digest(time_ms, batch)
         sig = self.auth.sign(m.vote_bytes(m.PRE_PREPARE, self.view, seq, digest))
-        slot = self._slot(seq)
-        slot.proposal = Proposal(time_ms, batch, digest, sig)
-        slot.since_ms = self.now_ms
+        self._accept(seq, Proposal(time_ms, batch, digest, sig))
         effects.append(Broadcast(m.encode(m.PrePrepare(self.view, seq, time_ms, batch, sig))))
         self._advance(seq, effects)
 
     def _slot(self, seq: int) -> Slot:
         return self.slots.setdefault(seq, Slot())
+
+    def _accept(self, seq: int, proposal: Proposal) -> None:
+        slot = self._slot(seq)
+        slot.proposal = proposal
+        slot.since_ms = self.now_ms
+        self.store.put(proposal.digest, self.view, seq, proposal.time_ms, proposal.batch)
 
     # -- voting --------------------------------------------------------------------------------
 
@@ -166,26 +176,30 @@ class ReplicaCore:
         if not self._in_window(pp.seq) or pp.seq < self.view_start:
             return
         slot = self._slot(pp.seq)
-        if slot.proposal is not None or not self._fits_plan(pp):
-            return  # a duplicate, an equivocation (keep the first) or off the NEW-VIEW plan
+        if slot.proposal is not None:
+            return  # a duplicate or an equivocation: keep the first
+        if m.batch_bytes(pp.batch) > m.BATCH_BYTES_MAX:
+            self.dropped += 1
+            return
         digest = m.digest(pp.time_ms, pp.batch)
+        if not self._fits_plan(pp.seq, digest):
+            return  # off the NEW-VIEW plan, or not what we delivered
         good = self.verifier.vote_ok(sender, m.PRE_PREPARE, pp.view, pp.seq, digest, pp.sig)
         if not good or pp.time_ms > self.now_ms + FUTURE_MS:
             self.dropped += 1
             return
-        slot.proposal = Proposal(pp.time_ms, pp.batch, digest, pp.sig)
-        slot.since_ms = self.now_ms
+        self._accept(pp.seq, Proposal(pp.time_ms, pp.batch, digest, pp.sig))
         sig = self.auth.sign(m.vote_bytes(m.PREPARE, pp.view, pp.seq, digest))
         slot.prepares[self.node_id] = (digest, sig)
         effects.append(Broadcast(m.encode(m.Prepare(pp.view, pp.seq, digest, sig))))
         self._advance(pp.seq, effects)
 
-    def _fits_plan(self, pp: m.PrePrepare) -> bool:
-        planned = self.required.get(pp.seq)
-        if planned is not None and planned != (pp.time_ms, pp.batch):
+    def _fits_plan(self, seq: int, digest: bytes) -> bool:
+        planned = self.required.get(seq)
+        if planned is not None and planned != digest:
             return False
-        decided = self.log.get(pp.seq)
-        return decided is None or (decided.time_ms, decided.batch) == (pp.time_ms, pp.batch)
+        decided = self.log.get(seq)
+        return decided is None or decided.cert.digest == digest
 
     def _on_vote(self, sender: str, vote: m.Prepare | m.Commit, effects: list[Effect]) -> None:
         if vote.view != self.view or not self._in_window(vote.seq):
@@ -227,10 +241,10 @@ class ReplicaCore:
         if len(votes) < self.quorum - 1:
             return None
         return m.Prepared(
-            self.view, seq, proposal.time_ms, proposal.batch, proposal.leader_sig, tuple(votes)
+            self.view, seq, proposal.time_ms, proposal.digest, proposal.leader_sig, tuple(votes)
         )
 
-    def _commit_cert(self, seq: int) -> m.Committed | None:
+    def _commit_cert(self, seq: int) -> m.Decided | None:
         slot = self.slots.get(seq)
         if slot is None or slot.proposal is None or not slot.sent_commit:
             return None
@@ -238,7 +252,8 @@ class ReplicaCore:
         votes = [m.Vote(n, s) for n, (d, s) in slot.commits.items() if d == p.digest]
         if len(votes) < self.quorum:
             return None
-        return m.Committed(self.view, seq, p.time_ms, p.batch, tuple(votes[: self.quorum]))
+        cert = m.Committed(self.view, seq, p.time_ms, p.digest, tuple(votes[: self.quorum]))
+        return m.Decided(cert, p.batch)
 
     # -- delivering ----------------------------------------------------------------------------
 
@@ -252,12 +267,12 @@ class ReplicaCore:
                 return
             self._deliver(cert, effects)
 
-    def _deliver(self, cert: m.Committed, effects: list[Effect]) -> None:
-        seq = cert.seq
+    def _deliver(self, decided: m.Decided, effects: list[Effect]) -> None:
+        seq = decided.cert.seq
         self.delivered = seq
-        self.time_ms = max(self.time_ms, cert.time_ms)
-        self.log[seq] = cert
-        key = m.batch_key(cert.batch)
+        self.time_ms = max(self.time_ms, decided.cert.time_ms)
+        self.log[seq] = decided
+        key = m.batch_key(decided.batch)
         self._drop_pending(key)
         self.recent[key] = None
         if len(self.recent) > RECENT_MAX:
@@ -265,7 +280,7 @@ class ReplicaCore:
         self.failed_views = 0
         self.last_progress_ms = self.now_ms
         self.next_seq = max(self.next_seq, seq + 1)
-        effects.append(Deliver(seq, cert.batch, self.time_ms))
+        effects.append(Deliver(seq, decided.batch, self.time_ms))
         self._forget()
 
     def _forget(self) -> None:
@@ -279,3 +294,4 @@ class ReplicaCore:
             del self.prepared[seq]
         for seq in [s for s in self.decided_certs if s <= self.delivered]:
             del self.decided_certs[seq]
+        self.store.forget_through(self.delivered)  # delivered batches live in the log

@@ -1,10 +1,17 @@
 """Wire messages of the BFT replica: msgpack Records in one tagged union, and what is signed.
 
 Votes (PRE-PREPARE, PREPARE, COMMIT) are signed over a domain-separated canonical encoding of
-(kind, view, seq, digest), so a set of them is a transferable certificate: `Prepared` (the
-leader's pre-prepare signature plus 2f prepares) and `Committed` (2f+1 commits). A VIEW-CHANGE is
-signed as a whole; a NEW-VIEW embeds the 2f+1 signed VIEW-CHANGEs it is built from, so anyone can
-check it. The sender given by the transport is authenticated, but only signatures travel onwards.
+(kind, view, seq, digest) with digest = H(time, batch), so a set of them is a transferable
+certificate: `Prepared` (the leader's pre-prepare signature plus 2f prepares) and `Committed`
+(2f+1 commits). Certificates carry the digest, never the batch. A VIEW-CHANGE is signed as a whole
+(digest-only certificates included); a NEW-VIEW embeds the 2f+1 signed VIEW-CHANGEs it is built
+from, so anyone can check it. The sender given by the transport is authenticated, but only
+signatures travel onwards.
+
+Size bounds: a batch holds at most BATCH_BYTES_MAX (as `batch_bytes` counts it, an upper bound on
+its encoding) and a message carries at most one batch -- PRE-PREPARE, FORWARD, DECIDED and
+BATCH-REPLY -- so every message fits in MESSAGE_BYTES_MAX; VIEW-CHANGE and NEW-VIEW carry digests
+only (a few hundred KB at n = 7 even with a full window of prepared certificates).
 """
 
 from __future__ import annotations
@@ -15,7 +22,10 @@ from jadechain import codec
 from jadechain.codec import Record
 
 Batch = tuple[bytes, ...]
-DOMAIN = b"jadechain/bft/v1\x00"
+DOMAIN = b"jadechain/bft/v2\x00"
+BATCH_BYTES_MAX = 4 << 20  # a batch above this is refused (offered, forwarded or proposed)
+MESSAGE_BYTES_MAX = 8 << 20  # no message the replica emits is longer (checked in `replica`)
+ITEM_OVERHEAD = 5  # msgpack header of one bytes item, at most
 PRE_PREPARE, PREPARE, COMMIT, VIEW_CHANGE = "pp", "p", "c", "vc"
 
 
@@ -27,24 +37,24 @@ class Vote(Record, frozen=True):
 
 
 class Prepared(Record, frozen=True):
-    """Proof that (view, seq, time, batch) was prepared: the leader's pre-prepare signature and
-    2f prepares from other replicas, all on the same digest."""
+    """Proof that the proposal with `digest` = H(time, batch) was prepared at (view, seq): the
+    leader's pre-prepare signature and 2f prepares from other replicas, all on `digest`."""
 
     view: int
     seq: int
-    time_ms: int
-    batch: Batch
+    time_ms: int  # unsigned hint: only H(time, batch) = digest makes a batch match
+    digest: bytes
     leader_sig: bytes
     prepares: tuple[Vote, ...]
 
 
 class Committed(Record, frozen=True):
-    """Proof that (view, seq, time, batch) was committed: 2f+1 commit signatures."""
+    """Proof that the proposal with `digest` was committed at (view, seq): 2f+1 commits."""
 
     view: int
     seq: int
     time_ms: int
-    batch: Batch
+    digest: bytes
     commits: tuple[Vote, ...]
 
 
@@ -72,7 +82,8 @@ class Commit(Record, frozen=True, tag="c"):
 
 class ViewChange(Record, frozen=True, tag="vc"):
     """`node` asks to move to `view`: the height it delivered, the commit certificates of its
-    last delivered heights (one proves `delivered`) and its prepared certificates above it."""
+    last few delivered heights (the highest proves `delivered`) and its prepared certificates
+    above it -- all digest-only."""
 
     node: str
     view: int
@@ -95,9 +106,25 @@ class Status(Record, frozen=True, tag="st"):
 
 
 class Decided(Record, frozen=True, tag="d"):
-    """A delivered height with its commit certificate, for a peer that is behind."""
+    """A delivered height with its commit certificate and batch (H(cert.time_ms, batch) must be
+    cert.digest), for a peer that is behind; also how a replica keeps its delivered log."""
 
     cert: Committed
+    batch: Batch
+
+
+class FetchBatch(Record, frozen=True, tag="fb"):
+    """The leader of `view` lacks the batch of a NEW-VIEW plan entry: who holds it, send it."""
+
+    view: int
+    digest: bytes
+
+
+class BatchReply(Record, frozen=True, tag="br"):
+    """Answer to FETCH-BATCH; the leader accepts it only if H(time, batch) is a digest it wants."""
+
+    time_ms: int
+    batch: Batch
 
 
 class Forward(Record, frozen=True, tag="fw"):
@@ -106,7 +133,18 @@ class Forward(Record, frozen=True, tag="fw"):
     batch: Batch
 
 
-Message = PrePrepare | Prepare | Commit | ViewChange | NewView | Status | Decided | Forward
+Message = (
+    PrePrepare
+    | Prepare
+    | Commit
+    | ViewChange
+    | NewView
+    | Status
+    | Decided
+    | Forward
+    | FetchBatch
+    | BatchReply
+)
 
 
 def encode(message: Message) -> bytes:
@@ -142,4 +180,5 @@ def batch_key(batch: Batch) -> bytes:
 
 
 def batch_bytes(batch: Batch) -> int:
-    return sum(len(item) for item in batch)
+    """An upper bound on the batch's encoded size."""
+    return ITEM_OVERHEAD + sum(len(item) + ITEM_OVERHEAD for item in batch)

@@ -9,11 +9,16 @@ Forwarding: every batch offered to a replica is broadcast as FORWARD -- by the l
 may be a stale one that restarted and has not yet learnt the current view -- so every replica
 holds it pending (bounded, deduplicated) and any later leader can propose it; a leader that
 leaves pending batches unproposed is replaced by a view change.
+
+Size bound: every message this replica emits is at most MESSAGE_BYTES_MAX, given batches of at
+most BATCH_BYTES_MAX (larger ones are refused): batches travel one per message and certificates
+by digest. `_bounded` checks it on the way out; a message over the bound (which the design rules
+out) is not sent but counted in `oversize`, so a test can assert there are none.
 """
 
 from __future__ import annotations
 
-from jadechain.consensus.base import Broadcast, Effect, ReplicaStatus, SetTimer
+from jadechain.consensus.base import Broadcast, Effect, ReplicaStatus, Send, SetTimer
 from jadechain.consensus.bft import messages as m
 from jadechain.consensus.bft.auth import MessageAuth
 from jadechain.consensus.bft.catchup import CatchUpReplica
@@ -33,6 +38,8 @@ class BftReplica(CatchUpReplica):
     ) -> None:
         super().__init__(node_id, peers, last_height, last_time_ms, auth, view_change_timeout_ms)
         self._init_view_change()
+        self.oversize = 0  # emitted messages over MESSAGE_BYTES_MAX, withheld (should stay 0)
+        self.largest_sent = 0  # bytes of the longest message emitted
 
     # -- the replica seam ----------------------------------------------------------------------
 
@@ -42,7 +49,7 @@ class BftReplica(CatchUpReplica):
         if self._add_pending(batch, now_ms):  # also as leader: we may be a stale one (restarted)
             effects.append(Broadcast(m.encode(m.Forward(batch))))
         effects.extend(self._propose(now_ms))
-        return effects
+        return self._bounded(effects)
 
     def on_message(self, sender: str, message: bytes, now_ms: int) -> list[Effect]:
         self.now_ms = now_ms
@@ -54,7 +61,7 @@ class BftReplica(CatchUpReplica):
         effects: list[Effect] = []
         self._route(sender, decoded, effects)
         effects.extend(self._propose(now_ms))
-        return effects
+        return self._bounded(effects)
 
     def on_tick(self, now_ms: int) -> list[Effect]:
         self.now_ms = now_ms
@@ -65,17 +72,29 @@ class BftReplica(CatchUpReplica):
             self._resend(effects)
         effects.extend(self._propose(now_ms))
         effects.append(SetTimer(now_ms + TICK_MS))
-        return effects
+        return self._bounded(effects)
 
     def on_synced(self, height: int, time_ms: int, now_ms: int) -> list[Effect]:
         self.now_ms = now_ms
         self._synced(height, time_ms)
-        return self._propose(now_ms)
+        return self._bounded(self._propose(now_ms))
 
     def status(self) -> ReplicaStatus:
         return ReplicaStatus(
             "bft", self.view, self.leader(self.view), self.delivered, self.changing
         )
+
+    def _bounded(self, effects: list[Effect]) -> list[Effect]:
+        out: list[Effect] = []
+        for effect in effects:
+            if isinstance(effect, Send | Broadcast):
+                size = len(effect.message)
+                self.largest_sent = max(self.largest_sent, size)
+                if size > m.MESSAGE_BYTES_MAX:
+                    self.oversize += 1
+                    continue
+            out.append(effect)
+        return out
 
     # -- routing -------------------------------------------------------------------------------
 
@@ -92,5 +111,9 @@ class BftReplica(CatchUpReplica):
             self._on_status(sender, message, effects)
         elif isinstance(message, m.Decided):
             self._on_decided(message, effects)
+        elif isinstance(message, m.FetchBatch):
+            self._on_fetch(sender, message, effects)
+        elif isinstance(message, m.BatchReply):
+            self._on_batch_reply(message, effects)
         else:
             self._add_pending(message.batch, self.now_ms)

@@ -2,25 +2,29 @@
 
 A replica with work that sees no delivery for a timeout (doubling per failed view), or holds a
 pending batch the leader ignores for CENSOR_TIMEOUTS timeouts, broadcasts a signed VIEW-CHANGE
-for the next view with its proven delivered height, the commit certificates of its last KEEP
-heights and its prepared certificates. f+1 VIEW-CHANGEs for higher views make a replica join the
-lowest view that f+1 of them reached. The leader of the view, holding 2f+1 of them, broadcasts a
-NEW-VIEW that embeds them; every replica checks it and computes the same plan (`certs.plan`), and
-accepts in the new view only pre-prepares that follow the plan.
+for the next view with its proven delivered height, the commit certificates of its last PROVEN
+heights and its prepared certificates, all digest-only (a few hundred bytes each). f+1
+VIEW-CHANGEs for higher views make a replica join the lowest view that f+1 of them reached. The
+leader of the view, holding 2f+1 of them, broadcasts a NEW-VIEW that embeds them; every replica
+checks it and computes the same plan of digests (`certs.plan`), and accepts in the new view only
+pre-prepares whose H(time, batch) is the planned digest. The leader re-proposes the planned
+batches (`fetch`), fetching any it lacks.
 """
 
 from __future__ import annotations
 
 from jadechain.consensus.base import Broadcast, Effect, Send
 from jadechain.consensus.bft import messages as m
-from jadechain.consensus.bft.certs import Plan
-from jadechain.consensus.bft.core import CENSOR_TIMEOUTS, RESEND_MS, ReplicaCore
+from jadechain.consensus.bft.certs import PROVEN
+from jadechain.consensus.bft.core import CENSOR_TIMEOUTS, RESEND_MS
+from jadechain.consensus.bft.fetch import FetchReplica
 
 NEW_VIEW_RESEND_MS = 4 * RESEND_MS  # to one peer, at most this often
 
 
-class ViewChangeReplica(ReplicaCore):
+class ViewChangeReplica(FetchReplica):
     def _init_view_change(self) -> None:
+        self._init_fetch()
         self.view_changes: dict[str, m.ViewChange] = {}  # the latest valid one of each replica
         self.new_view: m.NewView | None = None
         self.new_view_sent: dict[str, int] = {}
@@ -43,6 +47,8 @@ class ViewChangeReplica(ReplicaCore):
         self.required = {}
         self.proposed = set()
         self.slots = {}
+        self.missing = {}
+        self.store.forget_old_views({p.digest for p in self.prepared.values()})
         self.last_progress_ms = self.now_ms
         for node in [n for n, vc in self.view_changes.items() if vc.view < view]:
             del self.view_changes[node]
@@ -57,7 +63,7 @@ class ViewChangeReplica(ReplicaCore):
         self._try_new_view(effects)
 
     def _my_view_change(self) -> m.ViewChange:
-        decided = tuple(self.log[s] for s in sorted(self.log))
+        decided = tuple(self.log[s].cert for s in sorted(self.log)[-PROVEN:])
         prepared = tuple(self.prepared[s] for s in sorted(self.prepared) if s > self.delivered)
         unsigned = m.ViewChange(self.node_id, self.view, self.delivered, decided, prepared, b"")
         sig = self.auth.sign(m.view_change_bytes(unsigned))
@@ -124,16 +130,6 @@ class ViewChangeReplica(ReplicaCore):
         if self.leader(self.view) == self.node_id:
             self._propose_plan(plan, effects)
         self._deliver_ready(effects)
-
-    def _propose_plan(self, plan: Plan, effects: list[Effect]) -> None:
-        for seq in range(plan.start, plan.end + 1):
-            entry = plan.entries.get(seq)
-            decided = self.log.get(seq)
-            if entry is None and decided is not None:
-                entry = (decided.time_ms, decided.batch)
-            if entry is None:
-                entry = (max(self.now_ms, self.time_ms), self._next_pending() or ())
-            self._issue(seq, entry[0], entry[1], effects)
 
     def _resend_new_view(self, peer: str, effects: list[Effect]) -> None:
         if self.changing or self.new_view is None or self.new_view.view != self.view:

@@ -97,13 +97,15 @@ class Forger(_Rewriter):
     def _forge(self, vc: m.ViewChange) -> m.ViewChange:
         claimed = vc.delivered + 50
         batch = (b"forged-by-" + self.node_id.encode(),)
-        committed = m.Committed(vc.view - 1, claimed, 0, batch, self._votes(m.COMMIT, vc, claimed))
+        digest = m.digest(0, batch)
+        votes = self._votes(m.COMMIT, vc, claimed)
+        committed = m.Committed(vc.view - 1, claimed, 0, digest, votes)
         prepared = tuple(
             m.Prepared(
                 vc.view - 1,
                 seq,
                 0,
-                batch,
+                digest,
                 self._vote_sig(m.PRE_PREPARE, vc.view - 1, seq, 0, batch),
                 self._votes(m.PREPARE, vc, seq),
             )
