@@ -64,3 +64,42 @@ def test_deploy_then_invoke(dev: tuple[Path, list[str]]) -> None:
     refused = run(root, "contract", "invoke", *options, *negative)
     assert refused.returncode == 1
     assert "contract_error" in refused.stdout
+
+
+def test_freeze_then_unfreeze(dev: tuple[Path, list[str]]) -> None:
+    root, options = dev
+    deployed = run(root, "contract", "deploy", str(ASSET), *options)
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    [address] = [line.split()[1] for line in deployed.stdout.splitlines() if "address:" in line]
+    frozen = run(root, "contract", "freeze", address, *options)
+    assert frozen.returncode == 0, frozen.stdout + frozen.stderr
+    refused = run(root, "contract", "invoke", address, "setup", "JADE", *options)
+    assert refused.returncode == 1
+    assert "invalid_state" in refused.stdout
+    thawed = run(root, "contract", "unfreeze", address, *options)
+    assert thawed.returncode == 0, thawed.stdout + thawed.stderr
+    setup = run(root, "contract", "invoke", address, "setup", "JADE", *options)
+    assert setup.returncode == 0, setup.stdout + setup.stderr
+
+
+def test_every_command_has_help() -> None:
+    import click
+    from click.testing import CliRunner
+
+    from jadechain.cli.main import main
+
+    def paths(group: click.Group, prefix: tuple[str, ...]) -> list[tuple[str, ...]]:
+        found: list[tuple[str, ...]] = [prefix]
+        for name, command in group.commands.items():
+            if isinstance(command, click.Group):
+                found += paths(command, (*prefix, name))
+            else:
+                found.append((*prefix, name))
+        return found
+
+    runner = CliRunner()
+    for path in paths(main, ()):
+        result = runner.invoke(main, [*path, "--help"])
+        assert result.exit_code == 0, (path, result.output)
+        assert "Usage:" in result.output
+        assert len(result.output.splitlines()) > 3, path  # a description, not just the usage line
