@@ -162,8 +162,8 @@ def _tx_items(_: Ledger, block: m.Block) -> list[Item]:
 
 
 def _published(block: m.Block, account: str | None, topic: str | None) -> Iterator[Item]:
-    """The block's events, transaction by transaction; within one transaction sorted by
-    (account, topic, sequence), since a contract's events are recorded after its operations."""
+    """The block's events in operation order, except that within one transaction each topic's
+    events come in sequence order (a contract's events are recorded after its operations)."""
     height = block.header.height
     found: list[tuple[int, str, str, int, m.EventWrite]] = []
     for index, operation in _successful_operations(block):
@@ -175,6 +175,22 @@ def _published(block: m.Block, account: str | None, topic: str | None) -> Iterat
             if topic is None or write.topic == topic:
                 sequence = write.expected_sequence + 1
                 found.append((index, operation.account, write.topic, sequence, write))
-    for _, owner, name, sequence, write in sorted(found, key=lambda item: item[:4]):
+    for _, owner, name, sequence, write in _in_sequence(found):
         event_id = f"{height}/{owner}/{quote(name, safe='')}/{sequence}"
         yield Item("event", event_id, EventView(name, sequence, write.content))
+
+
+def _in_sequence(
+    found: list[tuple[int, str, str, int, m.EventWrite]],
+) -> list[tuple[int, str, str, int, m.EventWrite]]:
+    """`found` with each (transaction, account, topic) group's items sorted by sequence, in
+    the places that group already held."""
+    places: dict[tuple[int, str, str], list[int]] = {}
+    for position, item in enumerate(found):
+        places.setdefault(item[:3], []).append(position)
+    ordered = list(found)
+    for positions in places.values():
+        items = sorted((found[p] for p in positions), key=lambda item: item[3])
+        for position, item in zip(positions, items, strict=True):
+            ordered[position] = item
+    return ordered
