@@ -22,6 +22,7 @@ from jadechain.api import MSGPACK, SubmitResult, SubmitStatus
 from jadechain.bench.presign import PreparedBatch
 from jadechain.bench.targets import System
 from jadechain.ledger import model as m
+from jadechain.ledger.store import Ledger
 
 OnBlock = Callable[[float, int, list[str]], None]  # (arrival time, height, tx keys)
 HTTP_TIMEOUT_S = 120.0
@@ -46,6 +47,10 @@ class Driver(Protocol):
         """Call `on_block` for each block committed from now on, until cancelled."""
         ...
 
+    async def codes(self, heights: list[int]) -> dict[str, str]:
+        """The result code of every transaction in the blocks at `heights`, by key."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -64,8 +69,18 @@ class _Block(msgspec.Struct):
     transaction_hashes: list[str]
 
 
+class _Result(msgspec.Struct):
+    code: str
+
+
+class _TxView(msgspec.Struct):
+    hash: str
+    result: _Result
+
+
 _statuses = msgspec.json.Decoder(list[_Status])
 _block = msgspec.json.Decoder(_Block)
+_tx_views = msgspec.json.Decoder(list[_TxView])
 
 
 class HttpDriver:
@@ -127,6 +142,15 @@ class HttpDriver:
                     on_block(time.perf_counter(), block.header.height, block.transaction_hashes)
                     following = block.header.height + 1
 
+    async def codes(self, heights: list[int]) -> dict[str, str]:
+        base = f"{self.system.stream_url}/ledgers/{self.ledger}/blocks"
+        found: dict[str, str] = {}
+        for height in heights:
+            response = await self.http.get(f"{base}/{height}/txs")
+            response.raise_for_status()
+            found.update((v.hash, v.result.code) for v in _tx_views.decode(response.content))
+        return found
+
     async def close(self) -> None:
         await self.http.aclose()
 
@@ -167,6 +191,17 @@ class LocalDriver:
                 raise RuntimeError("the ledger host ended the subscription (client too slow)")
             keys = [r.tx_hash.raw.hex() for r in block.results]
             on_block(time.perf_counter(), block.header.height, keys)
+
+    async def codes(self, heights: list[int]) -> dict[str, str]:
+        def read(ledger: Ledger) -> dict[str, str]:
+            found: dict[str, str] = {}
+            for height in heights:
+                block = ledger.block(height)
+                assert block is not None, f"block {height} missing"
+                found.update((r.tx_hash.raw.hex(), r.code.value) for r in block.results)
+            return found
+
+        return await self.host.read(read)
 
     async def close(self) -> None:
         await self.host.stop()

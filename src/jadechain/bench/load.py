@@ -39,6 +39,7 @@ class Tracker:
     rejected: int = 0
     first_rejection: str = ""
     blocks: int = 0
+    heights: list[int] = field(default_factory=list)  # of the blocks seen, in order
     _batch_of: dict[str, int] = field(default_factory=dict)
     _remaining: dict[int, int] = field(default_factory=dict)
     _done: dict[int, asyncio.Event] = field(default_factory=dict)
@@ -55,6 +56,7 @@ class Tracker:
 
     def on_block(self, at: float, height: int, keys: list[str]) -> None:
         self.blocks += 1
+        self.heights.append(height)
         for key in keys:
             if key in self._batch_of and key not in self.committed:
                 self.committed[key] = at

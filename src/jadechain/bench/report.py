@@ -43,10 +43,24 @@ def lines(result: dict[str, Any]) -> list[str]:
             f"{row['process']:<12} {row['pid']:>8} {_num(row['cpu_s']):>8} "
             f"{_num(row.get('cpu_cores')):>6} {_num(row['peak_rss_mib']):>13}"
         )
+    out.extend(_codes(res))
     if res["supply_exhausted"]:
         out.append("note: the pre-signed supply ran out before the end; rerun with a larger --txs")
     if not res["warmup_excluded"]:
         out.append("note: the supply ran out during the warm-up: the window is the whole run")
     if res["rejected"]:
         out.append(f"note: first rejection: {res['first_rejection']}")
+    return out
+
+
+def _codes(res: dict[str, Any]) -> list[str]:
+    """Result codes of the committed transactions: in all, and per operation if a mix."""
+
+    def counts(codes: dict[str, int]) -> str:
+        return ", ".join(f"{code} {count:,}" for code, count in codes.items()) or "-"
+
+    out = [f"codes       {counts(res['codes'])}"]
+    by_operation = res["by_operation"]
+    if len(by_operation) > 1:
+        out.extend(f"  {kind:<18} {counts(codes)}" for kind, codes in by_operation.items())
     return out

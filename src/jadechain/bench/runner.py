@@ -24,6 +24,7 @@ from jadechain.bench.crypto import _pool, _rate
 from jadechain.bench.drivers import driver_for
 from jadechain.bench.environment import conditions
 from jadechain.bench.load import LoadSpec, Outcome, drive
+from jadechain.bench.outcomes import split
 from jadechain.bench.presign import (
     RUN_SECONDS_MAX,
     TIME_LEAD_MS,
@@ -34,7 +35,7 @@ from jadechain.bench.presign import (
 )
 from jadechain.bench.procstat import Monitor
 from jadechain.bench.targets import System, TargetSpec, started
-from jadechain.bench.workloads import Workload, workload_named
+from jadechain.bench.workloads import ACCOUNTS_DEFAULT, Workload, workload_named
 from jadechain.crypto import Algorithm, BatchVerifier, KeyPair, suite_by_name
 
 Progress = Callable[[str], None]
@@ -53,6 +54,8 @@ class RunSpec:
     batch_size: int = 500
     txs: int | None = None  # pre-signed supply (default: enough for the run)
     floor_seconds: float = 1.0
+    accounts: int = ACCOUNTS_DEFAULT  # contract workloads: accounts opened in the setup
+    balance: int = 0  # contract workloads: opening balance (0: the workload's default)
 
 
 def supply(spec: RunSpec) -> int:
@@ -69,24 +72,36 @@ def run(spec: RunSpec, progress: Progress, command: list[str] | None = None) -> 
     if spec.load.warmup_s + spec.load.duration_s > RUN_SECONDS_MAX:
         raise ValueError(f"warm-up + duration must stay within {RUN_SECONDS_MAX} s")
     environment = conditions()
-    workload = workload_named(spec.workload, spec.value_bytes, spec.keys)
+    workload = workload_named(
+        spec.workload, spec.value_bytes, spec.keys, spec.accounts, spec.balance
+    )
     with started(spec.target, progress) as system:
-        outcome, resources = asyncio.run(_measure(system, workload, spec, progress))
+        measured = asyncio.run(_measure(system, workload, spec, progress))
     progress("measuring the cost floor (signature verification, all cores) ...")
     algorithm = suite_by_name(spec.target.suite).signature
     verify_per_s, cores = floor_rate(algorithm, spec.floor_seconds)
-    return report(spec, system, environment, outcome, resources, (verify_per_s, cores), command)
+    return report(spec, system, environment, measured, (verify_per_s, cores), command)
+
+
+@dataclass
+class Measured:
+    workload: Workload
+    outcome: Outcome
+    resources: list[dict[str, object]]
+    codes: dict[str, object]  # `outcomes.split` of the committed load transactions
 
 
 async def _measure(
     system: System, workload: Workload, spec: RunSpec, progress: Progress
-) -> tuple[Outcome, list[dict[str, object]]]:
+) -> Measured:
     driver = driver_for(system, spec.load.clients)
     await driver.start()
     try:
         account = KeyPair.generate(system.admin.algorithm)
         now_ms = time.time_ns() // 1_000_000
-        await driver.setup(workload.setup(system.ledger_id, system.admin, account, now_ms))
+        setup = workload.setup(system.ledger_id, system.admin, account, now_ms)
+        progress(f"setup: {len(setup)} transaction(s), committed one at a time")
+        await driver.setup(setup)
         batches = _presigned(system, workload, account, spec, progress)
         processes = dict(system.processes)
         if system.target != "ledger":
@@ -96,7 +111,11 @@ async def _measure(
         progress(f"sending ({mode}, {spec.load.warmup_s:g} s warm-up, {spec.load.duration_s:g} s)")
         window.mark(True)  # the baseline, if the supply runs out during the warm-up
         outcome = await drive(driver, batches, spec.load, window.mark)
-        return outcome, window.report()
+        resources = window.report()
+        codes = await driver.codes(outcome.tracker.heights)
+        keys = [driver.keys(batch) for batch in batches]
+        committed = set(outcome.tracker.committed)
+        return Measured(workload, outcome, resources, split(workload, keys, committed, codes))
     finally:
         await driver.close()
 
@@ -155,7 +174,8 @@ def _percentile(values: list[float], fraction: float) -> float | None:
     return round(values[index] * 1000, 1)
 
 
-def _results(outcome: Outcome) -> dict[str, object]:
+def _results(measured: Measured) -> dict[str, object]:
+    outcome = measured.outcome
     tracker = outcome.tracker
     start, end = outcome.window
     seconds = max(end - start, 1e-9)
@@ -183,6 +203,7 @@ def _results(outcome: Outcome) -> dict[str, object]:
         },
         "supply_exhausted": outcome.exhausted,
         "warmup_excluded": outcome.warmup_excluded,
+        **measured.codes,
     }
 
 
@@ -190,12 +211,11 @@ def report(
     spec: RunSpec,
     system: System,
     environment: dict[str, object],
-    outcome: Outcome,
-    resources: list[dict[str, object]],
+    measured: Measured,
     floor: tuple[float, int],
     command: list[str] | None,
 ) -> dict[str, object]:
-    results = _results(outcome)
+    results = _results(measured)
     verify_per_s, cores = floor
     floor_tx = verify_per_s / system.verifications_per_tx
     throughput = results["throughput_tx_per_s"]
@@ -220,10 +240,10 @@ def report(
             "batch_size": spec.batch_size,
             "warmup_s": load.warmup_s,
             "duration_s": load.duration_s,
-            "key_space": spec.keys,
+            **measured.workload.parameters(),
         },
         "results": results,
-        "processes": resources,
+        "processes": measured.resources,
         "floor": {
             "algorithm": suite_by_name(system.suite).signature.info.name,
             "verify_per_s_all_cores": round(verify_per_s, 1),

@@ -4,7 +4,9 @@ A workload is registered by name in `WORKLOADS`. It gives:
 - `setup(ledger_id, admin, account, time_ms)`: transactions committed (one at a time, waiting)
   before any load, e.g. registering the data account the load writes into;
 - `operations(index, account)`: the operations of load transaction number `index` (0, 1, ...). It
-  runs in the pre-signing worker processes, so it depends only on its fields and arguments.
+  runs in the pre-signing worker processes, so it depends only on its fields and arguments;
+- `kind(index)`: the name of that transaction's operation, for the per-operation split of the
+  results (base class: `workload_base.Workload`).
 
 Built-in:
 - `kv-write` (YCSB-style writes): each transaction sets one key of a data account to a random value
@@ -18,9 +20,9 @@ Built-in:
   value under a short fresh key (no payload; still the two state-tree keys of any write). It
   measures intake, verification, consensus, execution and the store without a payload.
 
-Contract workloads (`transfer`, `smallbank`, named in `PLANNED`) register here once contracts land:
-subclass `Workload`, deploy the contract and create its accounts in `setup`, return
-`InvokeContract` operations from `operations`, and add the class to `WORKLOADS`.
+- `transfer` and `smallbank`: Caliper's "simple" and "smallbank" benchmarks through contracts
+  (`contract_workloads.py`, contracts in `bench/contracts/`), over `accounts` accounts opened in
+  the setup with `balance` each.
 """
 
 from __future__ import annotations
@@ -30,35 +32,12 @@ import os
 import secrets
 from dataclasses import dataclass
 
-from jadechain.crypto import Digest, KeyPair
+from jadechain.bench.contract_workloads import ACCOUNTS_DEFAULT, SmallBank, Transfer
+from jadechain.bench.workload_base import KEY_SPACE_DEFAULT, Workload
 from jadechain.ledger import model as m
-from jadechain.ledger.transactions import new_content, sign
 from jadechain.ledger.values import Bytes
 
-KEY_SPACE_DEFAULT = 1_000_000
-PLANNED = ("transfer", "smallbank")  # contract workloads, once contracts land
-
-
-@dataclass(frozen=True)
-class Workload:
-    """A named transaction mix; subclasses define `operations` (and `setup` if they need more)."""
-
-    value_bytes: int = 100
-    keys: int = KEY_SPACE_DEFAULT
-    multiplier: int = 1  # the key permutation: slot -> (slot * multiplier + offset) mod keys
-    offset: int = 0
-
-    name = "workload"
-
-    def setup(
-        self, ledger_id: Digest, admin: KeyPair, account: KeyPair, time_ms: int
-    ) -> list[m.SignedTransaction]:
-        """Register the data account (every built-in workload writes into one)."""
-        content = new_content(ledger_id, [m.RegisterDataAccount(account.public)], time_ms)
-        return [sign(content, [admin])]
-
-    def operations(self, index: int, account: str) -> list[m.Operation]:
-        raise NotImplementedError
+__all__ = ["ACCOUNTS_DEFAULT", "KEY_SPACE_DEFAULT", "WORKLOADS", "Workload", "workload_named"]
 
 
 @dataclass(frozen=True)
@@ -80,17 +59,30 @@ class Noop(Workload):
         return [m.SetEntries(account, [m.EntryWrite(f"n{index}", Bytes(b""), m.NEW)])]
 
 
-WORKLOADS: dict[str, type[Workload]] = {"kv-write": KvWrite, "noop": Noop}
+WORKLOADS: dict[str, type[Workload]] = {
+    "kv-write": KvWrite, "noop": Noop, "transfer": Transfer, "smallbank": SmallBank
+}  # fmt: skip
 
 
-def workload_named(name: str, value_bytes: int = 100, keys: int = KEY_SPACE_DEFAULT) -> Workload:
-    """The workload `name` with a fresh random key permutation; ValueError if there is none."""
-    if name in PLANNED:
-        raise ValueError(f"workload {name!r} needs contracts: not implemented yet")
+def workload_named(
+    name: str,
+    value_bytes: int = 100,
+    keys: int = KEY_SPACE_DEFAULT,
+    accounts: int = ACCOUNTS_DEFAULT,
+    balance: int = 0,
+) -> Workload:
+    """The workload `name` with fresh randomness (key permutation, or the seed of a contract mix);
+    `balance` 0 means the workload's default opening balance. ValueError if there is none."""
     if name not in WORKLOADS:
         raise ValueError(f"unknown workload {name!r}; known: {', '.join(WORKLOADS)}")
     if keys < 1 or value_bytes < 0:
         raise ValueError("the key space needs at least one key and values are >= 0 bytes")
+    if accounts < 2 or balance < 0:
+        raise ValueError("contract workloads need at least two accounts and balances >= 0")
+    if name == "transfer":
+        return Transfer(accounts=accounts, balance=balance, seed=secrets.randbits(48))
+    if name == "smallbank":
+        return SmallBank(accounts=accounts, balance=balance, seed=secrets.randbits(48))
     multiplier = 1 + secrets.randbelow(keys - 1) if keys > 1 else 1
     while math.gcd(multiplier, keys) != 1:
         multiplier += 1

@@ -164,10 +164,10 @@ def ledger(
 @bench.command("run")
 @click.option(
     "--workload",
-    type=click.Choice(["kv-write", "noop"]),
+    type=click.Choice(["kv-write", "noop", "transfer", "smallbank"]),
     default="kv-write",
     show_default=True,
-    help="Transaction mix (transfer, smallbank: once contracts land).",
+    help="Transaction mix; transfer and smallbank go through contracts.",
 )
 @click.option(
     "--target",
@@ -211,6 +211,20 @@ def ledger(
     default=1_000_000,
     show_default=True,
     help="kv-write: key space.",
+)
+@click.option(
+    "--accounts",
+    type=click.IntRange(2, 10_000_000),
+    default=1_000,
+    show_default=True,
+    help="transfer, smallbank: accounts opened in the setup.",
+)
+@click.option(
+    "--initial-balance",
+    type=click.IntRange(1, 1 << 40),
+    default=None,
+    help="transfer, smallbank: opening balance [transfer 10,000; smallbank 1,000,000 each in "
+    "checking and savings].",
 )
 @click.option(
     "--rate",
@@ -290,6 +304,8 @@ def run(
     suite: str,
     value_bytes: int,
     keys: int,
+    accounts: int,
+    initial_balance: int | None,
     rate: float | None,
     closed: bool,
     clients: int,
@@ -319,6 +335,8 @@ def run(
         keys,
         batch_size,
         txs,
+        accounts=accounts,
+        balance=initial_balance or 0,
     )
     result = runner.run(spec, progress, ["jadechain", "bench", *sys.argv[2:]])
     if out is not None:
@@ -331,6 +349,60 @@ def run(
         return
     for line in run_report.lines(result):
         click.echo(line)
+
+
+@bench.command("scale")
+@click.option(
+    "--entries",
+    type=click.IntRange(1, 1_000_000_000),
+    default=10_000_000,
+    show_default=True,
+    help="Entries in the ledger at the end of the load.",
+)
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="A new or empty directory (or one a previous scale run left: the load continues).",
+)
+@click.option("--value-bytes", type=click.IntRange(1, 1 << 16), default=100, show_default=True)
+@click.option("--entries-per-tx", type=click.IntRange(1, 4096), default=100, show_default=True)
+@click.option("--txs-per-block", type=click.IntRange(1, 100_000), default=1000, show_default=True)
+@click.option(
+    "--samples",
+    type=click.IntRange(1, 1_000_000),
+    default=1000,
+    show_default=True,
+    help="Random keys read and proved.",
+)
+@json_option
+@reports_errors
+def scale(
+    entries: int,
+    directory: Path,
+    value_bytes: int,
+    entries_per_tx: int,
+    txs_per_block: int,
+    samples: int,
+    as_json: bool,
+) -> None:
+    """Load N entries into one RocksDB ledger; bytes per entry, read and proof latency."""
+    from jadechain.bench import scale as scale_bench
+
+    spec = scale_bench.ScaleSpec(
+        entries, directory, value_bytes, entries_per_tx, txs_per_block, samples
+    )
+    environment = conditions()
+    try:
+        report = scale_bench.run(spec, progress)
+    except scale_bench.ScaleError as error:
+        raise click.ClickException(str(error)) from None
+    result = {"benchmark": "scale", "conditions": environment, **report}
+    if as_json:
+        print_json(result)
+        return
+    click.echo(json.dumps(result, indent=2))
 
 
 def progress(line: str) -> None:
