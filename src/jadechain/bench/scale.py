@@ -389,5 +389,7 @@ def run(spec: ScaleSpec, progress: Progress) -> dict[str, object]:
     }
     for name, figures in _stages(spec, progress):
         report[name] = figures
+        if progress:  # each stage's figures as soon as they exist, should a later stage be cut
+            progress(f"{name}: {json.dumps(figures)}")
     report["peak_rss_mib"] = round(_rss_mib(), 1)
     return report

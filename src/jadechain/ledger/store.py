@@ -29,6 +29,7 @@ HEAD_KEY = b"m/head"
 INIT_KEY = b"m/init"
 BLOCK_PREFIX = b"b"
 CERTIFICATE_PREFIX = b"c"
+HEADER_PREFIX = b"k"  # each block's header alone, so reading a header never decodes a block
 TX_INDEX_PREFIX = b"x"
 TREE_PREFIX = b"M/"
 TREE_NODES_CACHED_MAX = 200_000
@@ -120,6 +121,7 @@ class Ledger:
         writes = WriteBatch()
         writes.update(outcome.writes)
         writes.put(_height_key(BLOCK_PREFIX, header.height), codec.encode(outcome.block))
+        writes.put(_height_key(HEADER_PREFIX, header.height), codec.encode(header))
         for result in outcome.block.results:
             location = header.height.to_bytes(8, "big") + result.index.to_bytes(4, "big")
             writes.put(TX_INDEX_PREFIX + result.tx_hash.raw, location)
@@ -177,7 +179,14 @@ class Ledger:
         return None if data is None else codec.decode(data, m.Block)
 
     def header(self, height: int) -> m.BlockHeader | None:
-        block = self.block(height)
+        if height == self.head.height:
+            return self.head
+        if not 0 <= height <= self.head.height:
+            return None
+        data = self.store.get(_height_key(HEADER_PREFIX, height))
+        if data is not None:
+            return codec.decode(data, m.BlockHeader)
+        block = self._load_block(height)  # genesis, and blocks stored before headers were
         return None if block is None else block.header
 
     def certificate(self, height: int) -> m.BlockCertificate | None:
