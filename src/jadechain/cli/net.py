@@ -98,7 +98,7 @@ def net() -> None:
 )
 @click.option(
     "--view-change-timeout-ms",
-    type=click.IntRange(1),
+    type=click.IntRange(50, 600_000),
     default=1000,
     show_default=True,
     help="BFT view-change timeout.",

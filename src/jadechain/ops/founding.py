@@ -47,8 +47,8 @@ class NetSpec:
             raise NetError(f"unknown crypto suite {self.suite!r}; known: classic, sm")
         if not 0 < self.gateway_port < 65536:
             raise NetError("--gateway-port must be 1-65535")
-        if self.view_change_timeout_ms <= 0:
-            raise NetError("--view-change-timeout-ms must be positive")
+        if not 50 <= self.view_change_timeout_ms <= 600_000:
+            raise NetError("--view-change-timeout-ms must be 50-600000")
 
     def settings(self) -> dict[str, str]:
         if self.consensus == "bft":

@@ -52,7 +52,7 @@ def test_four_orgs_are_founded_the_multi_party_way(tmp_path: Path, suite: str) -
         (NetSpec(0), "--orgs must be between"),
         (NetSpec(1, "raft"), "unknown consensus"),
         (NetSpec(1, "bft", "rsa"), "unknown crypto suite"),
-        (NetSpec(1, view_change_timeout_ms=0), "must be positive"),
+        (NetSpec(1, view_change_timeout_ms=10), "must be 50-600000"),
     ],
 )
 def test_bad_specs_are_refused(spec: NetSpec, message: str) -> None:
