@@ -7,7 +7,8 @@ arguments and keywords starting with `_` (except the throwaway `_`), reflection 
 builtins, `global`/`nonlocal`, `async`, `yield` and generator expressions, `with`, `try/finally`,
 bare `except` and `except BaseException`, sets (their order is not deterministic), attribute
 assignment, format specs in f-strings, `.format`/`.format_map`, decorators other than names and
-class keywords (metaclasses). The dynamic half (fuel, attribute and size guards) is added by
+class keywords (metaclasses). Code that passes is then also put through RestrictedPython's
+compile-time policy (`compile_restricted_exec`) as a second, independent check. The dynamic half (fuel, attribute and size guards) is added by
 `jadechain.contract.instrument` and enforced by `jadechain.contract.guards`.
 """
 
@@ -92,7 +93,21 @@ def check_source(code: str) -> ast.Module:
     except ValueError as error:  # e.g. NUL bytes in the source
         raise SandboxError(0, f"unreadable source: {error}") from None
     _Checker().visit(tree)
+    _check_restricted(code)
     return tree
+
+
+def _check_restricted(code: str) -> None:
+    """RestrictedPython's policy as a second opinion: its first error, with its line."""
+    from RestrictedPython.compile import compile_restricted_exec
+
+    errors = compile_restricted_exec(code, filename=FILENAME).errors
+    if errors:
+        first = str(errors[0])
+        head, _, message = first.partition(": ")
+        number = head.removeprefix("Line ").strip()
+        line = int(number) if number.isdigit() else 0
+        raise SandboxError(line, f"refused by RestrictedPython: {message or first}")
 
 
 def _line(node: ast.AST) -> int:

@@ -188,3 +188,13 @@ def test_exception_message_has_contract_line() -> None:
     with pytest.raises(ContractFailed) as failed:
         tester.call("run")
     assert failed.value.message == "ContractError at line 7: no luck 1"
+
+
+def test_restricted_python_is_a_second_independent_check() -> None:
+    from jadechain.contract.sandbox import SandboxError, _check_restricted
+
+    _check_restricted("from jadechain.contract import Contract\n\nx = [1, 2]\n")
+    with pytest.raises(SandboxError) as refused:
+        _check_restricted("x = 1\ny = ().__class__\n")
+    assert refused.value.line == 2
+    assert "RestrictedPython" in str(refused.value)
