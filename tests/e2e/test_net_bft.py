@@ -128,8 +128,20 @@ def _commit(net: Net, count: int) -> float:
     txs = net.writes(count)
     for start in range(0, count, 250):
         answers = net.client.submit_batch(net.manifest.ledger, txs[start : start + 250])
-        assert [a.status for a in answers] == [SubmitStatus.COMMITTED] * len(answers), answers[0]
+        statuses = [a.status for a in answers]
+        assert statuses == [SubmitStatus.COMMITTED] * len(answers), (answers[0], _statuses(net))
     return time.monotonic() - started
+
+
+def _statuses(net: Net) -> dict[str, object]:
+    """Every reachable peer's network status, for failure messages."""
+    found: dict[str, object] = {}
+    for name, pid in net.pids.items():
+        try:
+            found[name] = net.status(name) if pid is not None else "down"
+        except httpx.HTTPError as error:
+            found[name] = f"unreachable: {error}"
+    return found
 
 
 def _same_everywhere(net: Net, names: list[str]) -> int:
@@ -158,6 +170,7 @@ def test_four_orgs_commit_survive_the_leader_and_two_down(net: Net) -> None:
     _commit(net, 20)
     _same_everywhere(net, names)  # the old leader caught up
 
+    _same_everywhere(net, names)  # nothing in flight when two go down
     down = [alive[0], alive[1]]
     for name in down:
         net.kill(name)
