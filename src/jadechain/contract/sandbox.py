@@ -8,8 +8,9 @@ builtins, `global`/`nonlocal`, `async`, `yield` and generator expressions, `with
 bare `except` and `except BaseException`, sets (their order is not deterministic), attribute
 assignment, format specs in f-strings, `.format`/`.format_map`, decorators other than names and
 class keywords (metaclasses). Code that passes is then also put through RestrictedPython's
-compile-time policy (`compile_restricted_exec`) as a second, independent check. The dynamic half (fuel, attribute and size guards) is added by
-`jadechain.contract.instrument` and enforced by `jadechain.contract.guards`.
+compile-time policy (`compile_restricted_exec`) as a second, independent check. The dynamic
+half (fuel, attribute and size guards) is added by `jadechain.contract.instrument` and enforced
+by `jadechain.contract.guards`.
 """
 
 from __future__ import annotations
