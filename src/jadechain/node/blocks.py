@@ -54,6 +54,31 @@ class LocalTransactions:
         return self._by_bytes.pop(data, None)
 
 
+async def signatures_valid(
+    transactions: Sequence[m.SignedTransaction | None],
+    digest: Callable[[bytes], Digest],
+    verifier: BatchVerifier,
+) -> list[bool]:
+    """Per transaction, whether every signature verifies, checked in one batch on the
+    verifier's pool; a None entry (not to be checked) gives False."""
+    items: list[VerifyItem] = []
+    owners: list[int] = []
+    for index, tx in enumerate(transactions):
+        if tx is None:
+            continue
+        message = digest(codec.encode(tx.content)).to_bytes()
+        for entry in (*tx.endpoint_signatures, *tx.node_signatures):
+            items.append((entry.public_key, message, entry.signature))
+            owners.append(index)
+    valid = [tx is not None for tx in transactions]
+    if items:
+        loop = asyncio.get_running_loop()
+        results = await loop.run_in_executor(None, verifier.verify, items)
+        for owner, ok in zip(owners, results, strict=True):
+            valid[owner] = valid[owner] and ok
+    return valid
+
+
 async def transactions_of(
     batch: Sequence[bytes],
     local: LocalTransactions,
@@ -61,31 +86,26 @@ async def transactions_of(
     verifier: BatchVerifier,
 ) -> list[m.SignedTransaction]:
     """The transactions of a decided batch that decode and carry valid signatures, in order."""
-    decoded: list[tuple[m.SignedTransaction, bool] | None] = []
-    items: list[VerifyItem] = []
-    owners: list[int] = []
-    for index, data in enumerate(batch):
-        known = local.take(data)
-        if known is not None:
-            decoded.append((known.transaction, True))
-            continue
-        try:
-            tx = codec.decode(data, m.SignedTransaction)
-        except codec.CodecError:
-            decoded.append(None)
-            continue
-        decoded.append((tx, False))
-        message = digest(codec.encode(tx.content)).to_bytes()
-        for entry in (*tx.endpoint_signatures, *tx.node_signatures):
-            items.append((entry.public_key, message, entry.signature))
-            owners.append(index)
-    valid = [item is not None for item in decoded]
-    if items:
-        loop = asyncio.get_running_loop()
-        results = await loop.run_in_executor(None, verifier.verify, items)
-        for owner, ok in zip(owners, results, strict=True):
-            valid[owner] = valid[owner] and ok
-    return [item[0] for item, ok in zip(decoded, valid, strict=True) if item is not None and ok]
+    found: list[m.SignedTransaction | None] = []
+    to_check: list[m.SignedTransaction | None] = []  # None: verified at intake, or undecodable
+    for data in batch:
+        admitted = local.take(data)
+        tx = admitted.transaction if admitted is not None else _decoded(data)
+        found.append(tx)
+        to_check.append(tx if admitted is None else None)
+    checked = await signatures_valid(to_check, digest, verifier)
+    return [
+        tx
+        for tx, check, ok in zip(found, to_check, checked, strict=True)
+        if tx is not None and (ok or check is None)
+    ]
+
+
+def _decoded(data: bytes) -> m.SignedTransaction | None:
+    try:
+        return codec.decode(data, m.SignedTransaction)
+    except codec.CodecError:
+        return None
 
 
 def execute(

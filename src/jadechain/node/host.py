@@ -29,7 +29,6 @@ from jadechain import codec
 from jadechain.api import NetworkStatus, PeerLink, SubmitResult, SubmitStatus
 from jadechain.consensus import Deliver, Effect, Replica, Send, SetTimer, SoloReplica
 from jadechain.crypto import BatchVerifier, Digest, KeyPair, address_of
-from jadechain.crypto.batch import VerifyItem
 from jadechain.ledger import model as m
 from jadechain.ledger.executor import BlockOutcome
 from jadechain.ledger.store import Ledger
@@ -39,6 +38,7 @@ from jadechain.node.blocks import (
     LocalTransactions,
     execute,
     install,
+    signatures_valid,
     transactions_of,
 )
 from jadechain.node.mempool import MEMPOOL_TRANSACTIONS_MAX, Mempool, Pending
@@ -201,21 +201,11 @@ class LedgerHost:
     async def _verify(
         self, transactions: Sequence[m.SignedTransaction], reasons: list[str | None]
     ) -> list[bool]:
-        items: list[VerifyItem] = []
-        owners: list[int] = []
-        for index, (tx, reason) in enumerate(zip(transactions, reasons, strict=True)):
-            if reason is not None:
-                continue
-            message = self.ledger.digest(codec.encode(tx.content)).to_bytes()
-            for entry in (*tx.endpoint_signatures, *tx.node_signatures):
-                items.append((entry.public_key, message, entry.signature))
-                owners.append(index)
-        loop = asyncio.get_running_loop()
-        results = await loop.run_in_executor(None, self.verifier.verify, items)
-        verified = [True] * len(transactions)
-        for owner, ok in zip(owners, results, strict=True):
-            verified[owner] = verified[owner] and ok
-        return verified
+        """Signatures of the transactions not already refused (those count as verified)."""
+        pairs = zip(transactions, reasons, strict=True)
+        checked = [tx if reason is None else None for tx, reason in pairs]
+        valid = await signatures_valid(checked, self.ledger.digest, self.verifier)
+        return [ok or reason is not None for ok, reason in zip(valid, reasons, strict=True)]
 
     # `ledger.is_known` below reads the store from the loop thread: it touches only the store
     # (thread-safe in every engine), never the state tree or the head.

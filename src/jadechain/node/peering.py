@@ -30,7 +30,7 @@ from jadechain.ledger.executor import BlockOutcome
 from jadechain.ledger.state import ParticipantRecord
 from jadechain.ledger.store import Ledger
 from jadechain.node import wire
-from jadechain.node.blocks import LocalTransactions, transactions_of
+from jadechain.node.blocks import signatures_valid
 from jadechain.node.certify import CertificateRound, Certified, Diverged
 from jadechain.node.host import LedgerHost
 from jadechain.p2p import PeerInfo, Transport, TransportSettings
@@ -278,11 +278,8 @@ class Peering:
         self._save(certificate)
 
     async def _signatures_valid(self, block: m.Block) -> bool:
-        encoded = [codec.encode(tx) for tx in block.transactions]
-        valid = await transactions_of(
-            encoded, LocalTransactions(0), self.host.ledger.digest, self.host.verifier
-        )
-        return len(valid) == len(block.transactions)
+        host = self.host
+        return all(await signatures_valid(block.transactions, host.ledger.digest, host.verifier))
 
 
 def _uncertified(ledger: Ledger, quorum: int) -> list[int]:
