@@ -4,7 +4,7 @@ uncommitted at once, to find the maximum), from K concurrent client tasks.
 Latency of a transaction = commit time (its block observed) - send time. In the open loop the send
 time is the scheduled one, so a client that falls behind shows up as latency rather than hiding it
 (no coordinated omission). The measured window starts after the warm-up and ends at the end of the
-run or when the pre-signed supply ran out, whichever comes first.
+run, or at the last commit when the pre-signed supply ran out first.
 """
 
 from __future__ import annotations
@@ -123,21 +123,20 @@ async def drive(
         early = last_send < measure_from  # ran out during the warm-up: measure the whole run
         if exhausted:
             marker.cancel()
-            if not early:
-                on_window(False)
         else:
             await marker
         await tracker.drained(DRAIN_S)
-        if early:
+        if exhausted:
             on_window(False)
     finally:
         marker.cancel()
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await watcher
-    window = (measure_from, min(end, last_send))
-    if early:
-        window = (started, max(tracker.committed.values(), default=time.perf_counter()))
+    window = (measure_from, end)
+    if exhausted:  # the supply ran out: the window ends at the last commit
+        last_commit = max(tracker.committed.values(), default=time.perf_counter())
+        window = (started if early else measure_from, max(last_commit, last_send) + 1e-6)
     return Outcome(tracker, started, window, len(tracker.sent), exhausted, not early)
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
+from collections.abc import Callable
 
 import pytest
 
 from jadechain import codec
 from jadechain.bench import presign, procstat, workloads
-from jadechain.bench.load import Tracker
+from jadechain.bench.load import LoadSpec, Tracker, drive
 from jadechain.crypto import Algorithm, KeyPair
 from jadechain.ledger import model as m
 from jadechain.ledger.transactions import transaction_hash
@@ -107,3 +109,45 @@ def test_key_pairs_travel_to_workers_as_raw_keys() -> None:
     assert job.algorithm is Algorithm.SM2
     assert job.private_key == signer.private.raw
     assert job.ledger_id == chain.ledger.id.to_base58()
+
+
+class _SlowCommits:
+    """A driver whose every batch commits `delay_s` after it is sent."""
+
+    def __init__(self, delay_s: float) -> None:
+        self.delay_s = delay_s
+        self.on_block: Callable[[float, int, list[str]], None] | None = None
+        self.height = 0
+
+    def keys(self, batch: presign.PreparedBatch) -> list[str]:
+        return list(batch.hashes)
+
+    async def submit(self, batch: presign.PreparedBatch) -> list[str]:
+        asyncio.get_running_loop().call_later(self.delay_s, self._commit, list(batch.hashes))
+        return []
+
+    def _commit(self, keys: list[str]) -> None:
+        self.height += 1
+        assert self.on_block is not None
+        self.on_block(time.perf_counter(), self.height, keys)
+
+    async def watch(self, on_block: Callable[[float, int, list[str]], None]) -> None:
+        self.on_block = on_block
+        await asyncio.Event().wait()
+
+
+def test_a_supply_that_runs_out_after_the_warmup_is_measured_to_its_last_commit() -> None:
+    """The supply runs out just after the warm-up while commits are still outstanding: the window
+    reaches the last commit, so every commit after the warm-up counts (not a window that ends at
+    the last send and may hold no commit at all)."""
+    batches = [presign.PreparedBatch(body=b"", hashes=[f"t{i}"]) for i in range(2)]
+    spec = LoadSpec(rate=None, clients=1, window=1, warmup_s=0.25, duration_s=5.0)
+    driver = _SlowCommits(0.3)
+    marks: list[bool] = []
+    outcome = asyncio.run(drive(driver, batches, spec, marks.append))  # type: ignore[arg-type]
+    start, end = outcome.window
+    assert outcome.exhausted
+    assert outcome.warmup_excluded
+    assert marks == [True, False]
+    assert max(outcome.tracker.committed.values()) < end
+    assert sum(1 for t in outcome.tracker.committed.values() if start <= t < end) == 2
