@@ -56,9 +56,7 @@ def test_a_tiny_run_commits_everything_it_sent(target: str) -> None:
     assert results["latency_ms"]["count"] > 0
     assert results["latency_ms"]["p50"] <= results["latency_ms"]["p99"]
     assert set(report["floor"]) == FLOOR_KEYS
-    assert report["floor"]["verifications_per_tx"] == report["nodes"] * (
-        2 if target == "dev" else 1
-    )
+    assert report["floor"]["verifications_per_tx"] == report["nodes"]
     assert report["ratio_to_floor"] > 0
     names = {row["process"] for row in report["processes"]}
     expected = PROCESSES.get(target, {"org1", "org2", "org3", "org4", "gateway", "client"})

@@ -5,9 +5,9 @@ clock); send it (open or closed loop) while following commits; tear the target d
 the floor on the now idle cores: signature verifications per second of the run's algorithm on all
 cores through the `BatchVerifier` (as `bench crypto` does). The floor in transactions per second
 is that rate divided by the verifications the system does per transaction (`System`): 1 in-process,
-2 on `dev` (the client's signature and the gateway's endorsement), N on an N-node network (each
-node verifies each transaction once). It ignores the endorsement's signing on `dev`, so there the
-true floor is lower still. ratio = throughput / floor.
+1 on `dev` (the client's signature; the gateway's endorsement is made in the same process and not
+verified again), N on an N-node network (each node verifies each transaction once). It ignores
+the endorsement's signing on `dev`, so there the true floor is lower. ratio = throughput / floor.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 - `ledger`: an in-process `Ledger` (RocksDB in a temporary directory, or memory) behind a solo
   `LedgerHost`, driven by calls (no HTTP). The benchmark client shares the process.
 - `dev`: `jadechain dev` spawned on a free port with a temporary data directory, driven over HTTP.
-  Its gateway endorses every transaction (a node signature over the hash, verified again at
-  intake), so each transaction costs one signing and two verifications there.
+  Its gateway endorses every transaction (a node signature over the hash, which the host in the
+  same process does not verify again), so each transaction costs one signing and one
+  verification there.
 - `net`: a `jadechain net up` network of N org processes and a gateway in a temporary directory,
   driven over HTTP through the peers' own APIs round-robin (`via="peers"`, the default: the
   gateway is one more Python process on the same cores) or through the gateway (`via="gateway"`).
@@ -140,7 +141,7 @@ def _dev(spec: TargetSpec, root: Path, progress: Progress) -> Iterator[System]:
         ledger_id = Digest.from_base58(json.loads((data / "dev.json").read_text())["ledger"])
         base = f"http://127.0.0.1:{port}{API_PREFIX}"
         yield System(
-            "dev", ledger_id, admin, spec.suite, 1, "solo", "rocksdb", 2, 1,
+            "dev", ledger_id, admin, spec.suite, 1, "solo", "rocksdb", 1, 1,
             {"dev": pid}, [base], base, "dev gateway",
         )  # fmt: skip
 

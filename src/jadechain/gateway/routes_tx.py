@@ -31,6 +31,7 @@ from jadechain.gateway.routing import Endpoint
 from jadechain.ledger import model as m
 from jadechain.ledger.proofs import TransactionProof, prove_transaction
 from jadechain.ledger.store import Ledger
+from jadechain.node.blocks import Prepared
 
 ENDORSE_IN_THREAD_MIN = 16  # batches at least this long are signed off the event loop
 
@@ -39,17 +40,30 @@ def endorse(
     node_key: KeyPair, transactions: Sequence[m.SignedTransaction]
 ) -> list[m.SignedTransaction]:
     """Each transaction with a node signature of `node_key` over its hash appended."""
-    endorsed = []
+    return endorse_prepared(node_key, transactions)[0]
+
+
+def endorse_prepared(
+    node_key: KeyPair, transactions: Sequence[m.SignedTransaction]
+) -> tuple[list[m.SignedTransaction], Prepared]:
+    """`endorse`, also giving what intake would otherwise recompute: each hash, and the
+    signature made here (not to be verified again by a host in this process)."""
+    endorsed: list[m.SignedTransaction] = []
+    hashes: list[Digest | None] = []
+    own: list[m.SignatureEntry | None] = []
     for tx in transactions:
-        if any(entry.public_key == node_key.public for entry in tx.node_signatures):
-            endorsed.append(tx)
-            continue
         tx_hash = hash_data(tx.content.ledger.algorithm, codec.encode(tx.content))
+        hashes.append(tx_hash)
+        if any(entry.public_key == node_key.public for entry in tx.node_signatures):
+            endorsed.append(tx)  # that key's signature came with the request: verified at intake
+            own.append(None)
+            continue
         entry = m.SignatureEntry(node_key.public, node_key.sign(tx_hash.to_bytes()))
+        own.append(entry)
         endorsed.append(
             m.SignedTransaction(tx.content, tx.endpoint_signatures, [*tx.node_signatures, entry])
         )
-    return endorsed
+    return endorsed, Prepared(hashes, own)
 
 
 async def _submit(
@@ -57,12 +71,15 @@ async def _submit(
 ) -> list[SubmitResult]:
     host = call.host()
     node_key = call.gateway.node_key
+    prepared = None
     if node_key is not None:
         if len(transactions) >= ENDORSE_IN_THREAD_MIN:
-            transactions = await asyncio.to_thread(endorse, node_key, transactions)
+            transactions, prepared = await asyncio.to_thread(
+                endorse_prepared, node_key, transactions
+            )
         else:
-            transactions = endorse(node_key, transactions)
-    results = await host.submit(transactions, wait)
+            transactions, prepared = endorse_prepared(node_key, transactions)
+    results = await host.submit(transactions, wait, prepared)
     call.gateway.metrics.observe_submit(host.id.to_base58(), results)
     return results
 

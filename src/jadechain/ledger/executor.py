@@ -162,16 +162,19 @@ def apply_block(
     time_ms: int,
     hash_digest: Callable[[bytes], Digest],
     signatures_verified: bool = False,
+    tx_hashes: Sequence[Digest] | None = None,
 ) -> BlockOutcome:
-    """Execute `transactions` on `state` (at the chain's head) and build the next block."""
+    """Execute `transactions` on `state` (at the chain's head) and build the next block.
+    `tx_hashes`: the transactions' hashes when the caller already computed them."""
     settings = state.settings()
     height = chain.head.height + 1
     accepted: list[m.SignedTransaction] = []
     results: list[m.TransactionResult] = []
     rejected: list[tuple[m.SignedTransaction, str]] = []
     seen: set[bytes] = set()
-    for tx in transactions:
-        tx_hash = hash_digest(codec.encode(tx.content))
+    if tx_hashes is None:
+        tx_hashes = [hash_digest(codec.encode(tx.content)) for tx in transactions]
+    for tx, tx_hash in zip(transactions, tx_hashes, strict=True):
         reason = _reject_reason(chain, settings, tx, tx_hash, time_ms, signatures_verified)
         if reason is None and tx_hash.raw in seen:
             reason = "duplicate transaction"

@@ -106,11 +106,13 @@ class Ledger:
         transactions: Sequence[m.SignedTransaction],
         time_ms: int,
         signatures_verified: bool = False,
+        tx_hashes: Sequence[Digest] | None = None,
     ) -> BlockOutcome:
-        """Execute the next block on the head's state; nothing is stored until `commit`."""
+        """Execute the next block on the head's state; nothing is stored until `commit`.
+        `tx_hashes`, when the caller has them, are the transactions' hashes (not recomputed)."""
         chain = Chain(self.id, self.head, self.head_hash, self.is_known, self.contract_runtime)
         return apply_block(
-            self.state(), chain, transactions, time_ms, self.digest, signatures_verified
+            self.state(), chain, transactions, time_ms, self.digest, signatures_verified, tx_hashes
         )
 
     def commit(self, outcome: BlockOutcome, certificate: m.BlockCertificate | None = None) -> None:

@@ -54,10 +54,22 @@ class LocalTransactions:
         return self._by_bytes.pop(data, None)
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What an in-process caller (the gateway) already knows about the transactions it submits,
+    so intake does not do it again: each one's hash, and the node signature the caller has just
+    made itself with a key it holds (None: none) -- a signature made here need not be verified
+    here. A signature that came with the request is never in `own`."""
+
+    hashes: Sequence[Digest | None]  # None: not known yet
+    own: Sequence[m.SignatureEntry | None]
+
+
 async def signatures_valid(
     transactions: Sequence[m.SignedTransaction | None],
     digest: Callable[[bytes], Digest],
     verifier: BatchVerifier,
+    prepared: Prepared | None = None,
 ) -> list[bool]:
     """Per transaction, whether every signature verifies, checked in one batch on the
     verifier's pool; a None entry (not to be checked) gives False."""
@@ -66,10 +78,13 @@ async def signatures_valid(
     for index, tx in enumerate(transactions):
         if tx is None:
             continue
-        message = digest(codec.encode(tx.content)).to_bytes()
+        known = None if prepared is None else prepared.hashes[index]
+        own = None if prepared is None else prepared.own[index]
+        message = (known or digest(codec.encode(tx.content))).to_bytes()
         for entry in (*tx.endpoint_signatures, *tx.node_signatures):
-            items.append((entry.public_key, message, entry.signature))
-            owners.append(index)
+            if entry is not own:
+                items.append((entry.public_key, message, entry.signature))
+                owners.append(index)
     valid = [tx is not None for tx in transactions]
     if items:
         loop = asyncio.get_running_loop()
@@ -84,20 +99,28 @@ async def transactions_of(
     local: LocalTransactions,
     digest: Callable[[bytes], Digest],
     verifier: BatchVerifier,
-) -> list[m.SignedTransaction]:
-    """The transactions of a decided batch that decode and carry valid signatures, in order."""
-    found: list[m.SignedTransaction | None] = []
+) -> list[Admitted]:
+    """The transactions of a decided batch that decode and carry valid signatures, in order,
+    with their hashes."""
+    found: list[Admitted | None] = []
     to_check: list[m.SignedTransaction | None] = []  # None: verified at intake, or undecodable
     for data in batch:
         admitted = local.take(data)
-        tx = admitted.transaction if admitted is not None else _decoded(data)
-        found.append(tx)
-        to_check.append(tx if admitted is None else None)
-    checked = await signatures_valid(to_check, digest, verifier)
+        if admitted is None:
+            tx = _decoded(data)
+            to_check.append(tx)
+            found.append(None if tx is None else Admitted(tx, digest(codec.encode(tx.content))))
+        else:
+            to_check.append(None)
+            found.append(admitted)
+    hashes = [None if a is None else a.tx_hash for a in found]
+    checked = await signatures_valid(
+        to_check, digest, verifier, Prepared(hashes, [None] * len(found))
+    )
     return [
-        tx
-        for tx, check, ok in zip(found, to_check, checked, strict=True)
-        if tx is not None and (ok or check is None)
+        admitted
+        for admitted, check, ok in zip(found, to_check, checked, strict=True)
+        if admitted is not None and (ok or check is None)
     ]
 
 
@@ -109,10 +132,15 @@ def _decoded(data: bytes) -> m.SignedTransaction | None:
 
 
 def execute(
-    ledger: Ledger, signer: KeyPair, transactions: list[m.SignedTransaction], time_ms: int
+    ledger: Ledger, signer: KeyPair, transactions: list[Admitted], time_ms: int
 ) -> BlockOutcome:
     """On the ledger thread: execute the next block, sign its hash, store it."""
-    outcome = ledger.apply(transactions, time_ms, signatures_verified=True)
+    outcome = ledger.apply(
+        [a.transaction for a in transactions],
+        time_ms,
+        signatures_verified=True,
+        tx_hashes=[a.tx_hash for a in transactions],
+    )
     ledger.commit(outcome, own_certificate(signer, outcome))
     return outcome
 

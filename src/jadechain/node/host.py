@@ -36,6 +36,7 @@ from jadechain.node.blocks import (
     Admitted,
     DivergenceError,
     LocalTransactions,
+    Prepared,
     execute,
     install,
     signatures_valid,
@@ -173,20 +174,41 @@ class LedgerHost:
     # --- intake ---------------------------------------------------------------------------------
 
     async def submit(
-        self, transactions: Sequence[m.SignedTransaction], wait: bool = True
+        self,
+        transactions: Sequence[m.SignedTransaction],
+        wait: bool = True,
+        prepared: Prepared | None = None,
     ) -> list[SubmitResult]:
-        """Check, verify and queue transactions; with `wait`, answer once each is committed."""
+        """Check, verify and queue transactions; with `wait`, answer once each is committed.
+        `prepared`: hashes and own signatures an in-process caller already has (see `Prepared`)."""
         if self._stopping or self.failure is not None:
             raise NodeUnavailableError("the ledger's pipeline is not running")
-        hashes = [self.ledger.digest(codec.encode(tx.content)) for tx in transactions]
+        prepared = self._prepared(transactions, prepared)
+        hashes = [h for h in prepared.hashes if h is not None]
         reasons = [self._precheck(tx) for tx in transactions]
-        verified = await self._verify(transactions, reasons)
+        verified = await self._verify(transactions, reasons, prepared)
         answers: list[SubmitResult | asyncio.Future[SubmitResult]] = []
         for tx, tx_hash, early, ok in zip(transactions, hashes, reasons, verified, strict=True):
             reason = early or (None if ok else "bad signature")
             answers.append(self._admit(tx, tx_hash, reason, wait))
         self._wake.set()
         return [await self._answer(tx_hash, a) for tx_hash, a in zip(hashes, answers, strict=True)]
+
+    def _prepared(
+        self, transactions: Sequence[m.SignedTransaction], given: Prepared | None
+    ) -> Prepared:
+        """`given` with every hash filled in (computed here when the caller did not know it)."""
+        count = len(transactions)
+        known = [None] * count if given is None else given.hashes
+        own = [None] * count if given is None else given.own
+        if len(known) != count or len(own) != count:
+            raise ValueError("prepared hashes and signatures must match the transactions")
+        digest, algorithm = self.ledger.digest, self._hash
+        hashes = [
+            h if h is not None and h.algorithm == algorithm else digest(codec.encode(tx.content))
+            for tx, h in zip(transactions, known, strict=True)
+        ]
+        return Prepared(hashes, own)
 
     def _precheck(self, tx: m.SignedTransaction) -> str | None:
         content = tx.content
@@ -199,12 +221,15 @@ class LedgerHost:
         return None
 
     async def _verify(
-        self, transactions: Sequence[m.SignedTransaction], reasons: list[str | None]
+        self,
+        transactions: Sequence[m.SignedTransaction],
+        reasons: list[str | None],
+        prepared: Prepared,
     ) -> list[bool]:
         """Signatures of the transactions not already refused (those count as verified)."""
         pairs = zip(transactions, reasons, strict=True)
         checked = [tx if reason is None else None for tx, reason in pairs]
-        valid = await signatures_valid(checked, self.ledger.digest, self.verifier)
+        valid = await signatures_valid(checked, self.ledger.digest, self.verifier, prepared)
         return [ok or reason is not None for ok, reason in zip(valid, reasons, strict=True)]
 
     # `ledger.is_known` below reads the store from the loop thread: it touches only the store

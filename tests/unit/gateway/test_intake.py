@@ -4,10 +4,12 @@ and MessagePack both ways."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 from jadechain import codec
 from jadechain.api import MSGPACK, BlockView, Problem, SubmitResult, SubmitStatus, TransactionView
-from jadechain.crypto import verify
+from jadechain.crypto import BatchVerifier, verify
+from jadechain.crypto.batch import VerifyItem
 from jadechain.gateway.harness import Harness, run
 from jadechain.ledger import model as m
 from jadechain.ledger.values import Int64
@@ -37,6 +39,43 @@ def test_gateway_with_a_node_key_endorses_what_it_submits(chain: LocalChain) -> 
         [entry] = view.transaction.node_signatures
         assert entry.public_key == chain.node.public
         assert verify(entry.public_key, result.tx_hash.to_bytes(), entry.signature)
+
+    run(chain, scenario, node_key=chain.node)
+
+
+class CountingVerifier(BatchVerifier):
+    """Counts the signatures it is asked to verify."""
+
+    def __init__(self) -> None:
+        super().__init__(workers=1)
+        self.items = 0
+
+    def verify(self, items: Sequence[VerifyItem]) -> list[bool]:
+        self.items += len(items)
+        return super().verify(items)
+
+
+def test_the_gateway_endorsement_is_not_verified_again_by_its_own_host(chain: LocalChain) -> None:
+    async def scenario(api: Harness) -> None:
+        verifier = CountingVerifier()
+        api.host.verifier = verifier
+        batch = codec.to_json([register(api), register(api)])
+        response = await api.client.post(f"{api.base}/txs/batch", content=batch)
+        results = codec.from_json(response.content, list[SubmitResult])
+        assert [r.status for r in results] == [SubmitStatus.COMMITTED] * 2
+        assert verifier.items == 2  # the two clients' signatures; not the two endorsements
+
+    run(chain, scenario, node_key=chain.node)
+
+
+def test_a_node_signature_that_came_with_the_request_is_verified(chain: LocalChain) -> None:
+    async def scenario(api: Harness) -> None:
+        good = register(api)
+        fake = m.SignatureEntry(chain.node.public, chain.node.sign(b"not the tx hash"))
+        tx = m.SignedTransaction(good.content, good.endpoint_signatures, [fake])
+        response = await api.post_tx(tx)
+        assert response.status_code == 400
+        assert codec.from_json(response.content, SubmitResult).reason == "bad signature"
 
     run(chain, scenario, node_key=chain.node)
 
