@@ -16,6 +16,29 @@ def test_base58_round_trip(data: bytes) -> None:
     assert b58check_decode(b58check_encode(data)) == data
 
 
+def _one_digit_at_a_time(data: bytes) -> str:
+    """Base58 by its definition: the number's digits in base 58, a "1" per leading zero byte."""
+    alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+    number, digits = int.from_bytes(data, "big"), ""
+    while number:
+        number, digit = divmod(number, 58)
+        digits = alphabet[digit] + digits
+    return "1" * (len(data) - len(data.lstrip(b"\0"))) + digits
+
+
+@given(st.binary(max_size=200))
+def test_base58_two_digits_at_a_time_matches_the_definition(data: bytes) -> None:
+    assert b58encode(data) == _one_digit_at_a_time(data)
+
+
+def test_base58_known_answers() -> None:
+    assert b58encode(b"Hello World!") == "2NEpo7TZRRrLZSi2U"
+    assert b58encode(bytes.fromhex("0000287fb4cd")) == "11233QC4"
+    assert b58encode(b"\0") == "1"
+    assert b58encode(b"") == ""
+    assert b58encode(b"\x39") == "z"  # 57: one digit; its pair's leading "1" is stripped
+
+
 @given(st.sampled_from(HASH_ALGORITHMS), st.binary(min_size=32, max_size=32))
 def test_digest_round_trip(algorithm: Algorithm, raw: bytes) -> None:
     digest = Digest(algorithm, raw)

@@ -20,14 +20,19 @@ class Base58Error(CryptoError):
     """Text that is not valid Base58 or whose Base58Check checksum does not match."""
 
 
+_PAIRS = [high + low for high in ALPHABET for low in ALPHABET]  # two digits at a time
+_PAIR_BASE = 58 * 58
+
+
 def b58encode(data: bytes) -> str:
     number = int.from_bytes(data, "big")
-    chars: list[str] = []
+    pairs: list[str] = []
     while number:
-        number, remainder = divmod(number, 58)
-        chars.append(ALPHABET[remainder])
+        number, remainder = divmod(number, _PAIR_BASE)
+        pairs.append(_PAIRS[remainder])
+    digits = "".join(reversed(pairs)).lstrip("1")  # a leading zero digit of the top pair
     leading_zeros = len(data) - len(data.lstrip(b"\0"))
-    return "1" * leading_zeros + "".join(reversed(chars))
+    return "1" * leading_zeros + digits
 
 
 def b58decode(text: str) -> bytes:
