@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import runpy
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from jadechain.consensus import Effect
 from jadechain.consensus.bft import BftReplica, KeyAuth, SimAuth
 from jadechain.consensus.bft import messages as m
 from jadechain.consensus.bft.certs import KEEP
+from jadechain.consensus.bft.core import CENSOR_TIMEOUTS
 from jadechain.consensus.sim import (
     AdversaryContext,
     AdversaryFactory,
@@ -25,7 +27,7 @@ from jadechain.consensus.sim import (
     Simulation,
     run_seeds,
 )
-from jadechain.consensus.sim.bft_adversary import BadSigner, EquivocatingLeader, Forger
+from jadechain.consensus.sim.bft_adversary import BadSigner, Censor, EquivocatingLeader, Forger
 from jadechain.crypto import Algorithm, KeyPair
 
 SECRET = b"jadechain-sim"
@@ -218,6 +220,68 @@ def large_batches_view_change(seed: int) -> Simulation:
     return sim
 
 
+CENSORED_MS = 50  # a second client offers a batch at 50 and 100 ms, to one replica only
+
+
+def censored(batch: m.Batch) -> bool:
+    """The second client's batches (stream c1): those the censors ignore."""
+    return any(tx.startswith(b"c1-") for tx in batch)
+
+
+def working_censors(
+    seed: int, nodes: int, censors: int, healed_ms: int, end_ms: int, every_ms: int = 40
+) -> Simulation:
+    """The leaders of the first `censors` views (n0, n1, ...) are `Censor`s: they keep proposing
+    (and voting for) the main client's batches, so the view makes progress, but never those of a
+    second client, which offers them to one honest replica (rotating) only. Only the censorship
+    timeout can replace such a leader."""
+    sim = Simulation(seed=seed, nodes=nodes, factory=bft)
+    sim.network.delay(1, 10)
+    sim.clients.submit_every(every_ms, to={f"n{nodes - 1}"})  # it forwards each to the others
+    for k in range(censors):
+        sim.byzantine(f"n{k}", signed(partial(Censor, censored=censored)))
+    victim = f"n{censors + seed % (nodes - censors)}"
+    sim.clients.submit_every(CENSORED_MS, to={victim}, stop_ms=2 * CENSORED_MS)
+    finish(sim, end_ms, healed_ms, 8)
+    check_censored_delivered(sim, censors)
+    return sim
+
+
+def check_censored_delivered(sim: Simulation, censors: int) -> None:
+    """Every honest replica delivered every censored batch, only after the censors had led for
+    CENSOR_TIMEOUTS timeouts each and while other batches kept being delivered (the censors
+    worked), and is now in a view past theirs."""
+    wanted = [batch for batch in sim.clients.submitted if censored(batch)]
+    if len(wanted) != 2:
+        sim.fail(f"expected 2 censored batches, got {len(wanted)}")
+    replaced_ms = CENSORED_MS + censors * CENSOR_TIMEOUTS * TIMEOUT_MS
+    for node in sim.honest:
+        log = sim.delivered(node)
+        missing = [batch for batch in wanted if all(d.batch != batch for d in log)]
+        if missing:
+            sim.fail(f"{node} never delivered the censored batches {missing}")
+        first = min(d.at_ms for d in log if censored(d.batch))
+        if first < replaced_ms:
+            sim.fail(f"{node} delivered a censored batch at {first} ms, before {replaced_ms} ms")
+        meanwhile = sum(1 for d in log if CENSORED_MS < d.at_ms < first)
+        if meanwhile < 10:
+            sim.fail(f"{node} delivered only {meanwhile} batches while censored: no working leader")
+        replica = sim.nodes[node].replica
+        assert isinstance(replica, BftReplica)
+        if replica.status().view < censors:
+            sim.fail(f"{node} is in view {replica.status().view}: a censor still leads")
+
+
+def censoring_leader(seed: int) -> Simulation:
+    return working_censors(seed, 4, 1, 1_200, 2_200)
+
+
+def seven_two_censoring_leaders(seed: int) -> Simulation:
+    """n=7: the leaders of views 0 and 1 both censor, so it takes two view changes (a batch every
+    60 ms: the run is long, and its cost grows with batches times n squared)."""
+    return working_censors(seed, 7, 2, 2_000, 2_500, every_ms=60)
+
+
 SCENARIOS: dict[str, Callable[[int], Simulation]] = {
     "no_faults": no_faults,
     "one_silent": one_silent,
@@ -233,6 +297,8 @@ SCENARIOS: dict[str, Callable[[int], Simulation]] = {
     "seven_two_crashed": seven_two_crashed,
     "far_behind_sync": far_behind_sync,
     "large_batches_view_change": large_batches_view_change,
+    "censoring_leader": censoring_leader,
+    "seven_two_censoring_leaders": seven_two_censoring_leaders,
 }
 
 

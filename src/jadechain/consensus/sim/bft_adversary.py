@@ -7,9 +7,13 @@ what it sends. They sign only with their own key (`MessageAuth.sign`), as a real
 - `Forger`: its VIEW-CHANGEs claim a far higher delivered height and prepared entries with forged
   certificates (signatures made with its own key under other replicas' names), signed validly by
   itself; it also sends VIEW-CHANGEs in another replica's name.
+- `Censor`: a working leader that never proposes (nor votes for) the batches a predicate picks:
+  it hides them from its replica, which otherwise runs honestly and keeps the view progressing.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from msgspec import structs
 
@@ -120,3 +124,31 @@ class Forger(_Rewriter):
         batch = (b"forged-by-" + self.node_id.encode(),)
         sig = self._vote_sig(kind, vc.view - 1, seq, 0, batch)
         return tuple(m.Vote(peer, sig) for peer in (self.node_id, *self.peers))
+
+
+class Censor(_Rewriter):
+    """Drops every offer and FORWARD of a censored batch before its replica sees it, so the
+    replica never holds it pending and, as leader, proposes every other batch but never that
+    one; it also drops PRE-PREPAREs carrying one, so it never votes for it (it still learns the
+    decided height by DECIDED, and stays in step). Only the honest replicas' censorship timeout
+    (`CENSOR_TIMEOUTS`) can get such a batch delivered: the view keeps making progress."""
+
+    def __init__(
+        self, context: AdversaryContext, auth: MessageAuth, censored: Callable[[m.Batch], bool]
+    ) -> None:
+        super().__init__(context, auth)
+        self.censored = censored
+        self.ignored = 0  # censored offers, FORWARDs and PRE-PREPAREs dropped
+
+    def on_batch_ready(self, batch: tuple[bytes, ...], now_ms: int) -> list[Effect]:
+        if self.censored(batch):
+            self.ignored += 1
+            return []
+        return super().on_batch_ready(batch, now_ms)
+
+    def on_message(self, sender: str, message: bytes, now_ms: int) -> list[Effect]:
+        decoded = m.decode(message)
+        if isinstance(decoded, m.Forward | m.PrePrepare) and self.censored(decoded.batch):
+            self.ignored += 1
+            return []
+        return super().on_message(sender, message, now_ms)
