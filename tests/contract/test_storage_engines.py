@@ -27,7 +27,13 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from jadechain.storage.base import KEY_BYTES_MAX, KVStore, StorageError, WriteBatch
+from jadechain.storage.base import (
+    KEY_BYTES_MAX,
+    KVStore,
+    StorageError,
+    StoreMissingError,
+    WriteBatch,
+)
 from jadechain.storage.factory import open_store
 from jadechain.storage.memory import MemoryStore
 from jadechain.storage.rocksdb import RocksDBStore
@@ -495,7 +501,7 @@ def test_rocksdb_close_ends_scans_in_progress(tmp_path: Path) -> None:
 
 def test_rocksdb_errors_are_storage_errors_naming_the_path(tmp_path: Path) -> None:
     missing = tmp_path / "missing"
-    with pytest.raises(StorageError, match="create=False") as raised:
+    with pytest.raises(StoreMissingError, match="no RocksDB store") as raised:
         RocksDBStore(missing, create=False)
     assert str(missing) in str(raised.value)
     assert not missing.exists()
@@ -559,6 +565,17 @@ def test_open_store_rocksdb_absolute_and_relative(
     relative.close()
     assert (tmp_path / "rel" / "db" / "CURRENT").is_file()
     assert os.path.isabs(str(tmp_path / "abs"))
+
+
+def test_open_store_without_create_refuses_a_missing_store_and_creates_nothing(
+    tmp_path: Path,
+) -> None:
+    missing = tmp_path / "missing"
+    with pytest.raises(StoreMissingError, match=str(missing)):
+        open_store(f"rocksdb://{missing}", create=False)
+    assert not missing.exists()
+    open_store(f"rocksdb://{missing}").close()  # made here
+    open_store(f"rocksdb://{missing}", create=False).close()  # now it exists
 
 
 @pytest.mark.parametrize("url", ["rocksdb://host/db", "rocksdb:", "rocksdb://"])

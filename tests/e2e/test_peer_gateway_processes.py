@@ -104,3 +104,20 @@ def test_bad_config_is_refused_with_one_line(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 2
     assert "listen must be HOST:PORT" in result.stderr
+
+
+def test_peer_run_refuses_a_missing_store_without_creating_it(tmp_path: Path) -> None:
+    data = tmp_path / "ledger-dir"
+    with dev_process(data, free_port()):
+        pass  # its keys
+    config = data / "peer.toml"
+    config.write_text(
+        f'[peer]\nlisten = "127.0.0.1:{free_port()}"\nkey_file = "keys/node.key.json"\n'
+        'ledgers = ["wiped"]\n'
+    )
+    command = [sys.executable, "-m", "jadechain", "peer", "run", "--config", str(config)]
+    refused = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert refused.returncode == 2, refused.stderr
+    assert f"no RocksDB store at {data / 'wiped'}" in refused.stderr
+    assert "jadechain ledger init found" in refused.stderr
+    assert not (data / "wiped").exists()  # so `ledger init found` can found it there next

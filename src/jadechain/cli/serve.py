@@ -17,7 +17,7 @@ from jadechain.node.config import (
     pipeline_settings,
     store_url,
 )
-from jadechain.storage import StorageError
+from jadechain.storage import StorageError, StoreMissingError
 
 if TYPE_CHECKING:
     from jadechain.crypto import KeyPair
@@ -53,9 +53,16 @@ def peer_run(config_path: Path) -> None:
         config = load_peer_config(config_path)
         key = open_key_file(config_path, config.peer.key_file, config.peer.password_env)
         host_name, port = listen_address(config.peer.listen, config_path)
-        stores = [open_store(store_url(config_path, url)) for url in config.peer.ledgers]
+        urls = config.peer.ledgers
+    except ConfigError as error:
+        raise CommandError(str(error)) from None
+    try:
+        stores = [open_store(store_url(config_path, url), create=False) for url in urls]
         ledgers = [Ledger(store) for store in stores]
-    except (ConfigError, StorageError, LedgerError) as error:
+    except (StoreMissingError, LedgerError) as error:
+        hint = "found the ledger there first: jadechain ledger init found SIGNED_INIT --store DIR"
+        raise CommandError(f"{error}; {hint}") from None
+    except (ConfigError, StorageError) as error:
         raise CommandError(str(error)) from None
     settings = pipeline_settings(config)
     try:

@@ -19,6 +19,10 @@ class StorageError(Exception):
     """The engine failed (I/O, corruption, server unreachable). Not caused by ledger input."""
 
 
+class StoreMissingError(StorageError):
+    """Opened without `create` where no store exists yet (nothing was created)."""
+
+
 class WriteBatch:
     """Puts and deletes applied together, all or nothing; a later operation on a key wins."""
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from jadechain.storage.base import KVStore
 
 
-def _open_memory(rest: str, url: str) -> KVStore:
+def _open_memory(rest: str, url: str, create: bool) -> KVStore:
     if rest not in {"", "//"}:
         raise ValueError(f"a memory store takes no path or host: {url!r} (use 'memory://')")
     from jadechain.storage.memory import MemoryStore
@@ -20,7 +20,7 @@ def _open_memory(rest: str, url: str) -> KVStore:
     return MemoryStore()
 
 
-def _open_rocksdb(rest: str, url: str) -> KVStore:
+def _open_rocksdb(rest: str, url: str, create: bool) -> KVStore:
     if rest.startswith("//"):
         # rocksdb:///abs/path has an empty authority; rocksdb://host/... is not a local path.
         path = rest[2:]
@@ -34,20 +34,22 @@ def _open_rocksdb(rest: str, url: str) -> KVStore:
         raise ValueError(f"RocksDB URL {url!r} names no directory")
     from jadechain.storage.rocksdb import RocksDBStore
 
-    return RocksDBStore(Path(path))
+    return RocksDBStore(Path(path), create=create)
 
 
-_OPENERS: dict[str, Callable[[str, str], KVStore]] = {
+_OPENERS: dict[str, Callable[[str, str, bool], KVStore]] = {
     "memory": _open_memory,
     "rocksdb": _open_rocksdb,
 }
 
 
-def open_store(url: str) -> KVStore:
-    """The store `url` names. Paths are taken literally (no percent-decoding)."""
+def open_store(url: str, create: bool = True) -> KVStore:
+    """The store `url` names. Paths are taken literally (no percent-decoding). With
+    `create=False` a persistent store that does not exist yet is refused (StorageError) and
+    nothing is created on disk."""
     scheme, colon, rest = url.partition(":")
     opener = _OPENERS.get(scheme.lower()) if colon else None
     if opener is None:
         known = ", ".join(f"{name}:" for name in sorted(_OPENERS))
         raise ValueError(f"unknown storage URL {url!r}: known schemes are {known}")
-    return opener(rest, url)
+    return opener(rest, url, create)

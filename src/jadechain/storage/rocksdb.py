@@ -33,7 +33,13 @@ from typing import Final, cast
 
 import rocksdict
 
-from jadechain.storage.base import SCAN_LIMIT_MAX, StorageError, WriteBatch, prefix_end
+from jadechain.storage.base import (
+    SCAN_LIMIT_MAX,
+    StorageError,
+    StoreMissingError,
+    WriteBatch,
+    prefix_end,
+)
 
 DEFAULT_CACHE_BYTES: Final = 256 * 1024 * 1024
 BLOOM_BITS_PER_KEY: Final = 10
@@ -89,7 +95,7 @@ class RocksDBStore:
         self._write_options = rocksdict.WriteOptions()
         self._write_options.sync = sync
         if not create and not (self.path / "CURRENT").is_file():
-            raise StorageError(f"no RocksDB store at {self.path} (and create=False)")
+            raise StoreMissingError(f"no RocksDB store at {self.path}")
         try:
             if create:
                 self.path.mkdir(parents=True, exist_ok=True)
