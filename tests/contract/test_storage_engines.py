@@ -501,9 +501,9 @@ def test_rocksdb_close_ends_scans_in_progress(tmp_path: Path) -> None:
 
 def test_rocksdb_errors_are_storage_errors_naming_the_path(tmp_path: Path) -> None:
     missing = tmp_path / "missing"
-    with pytest.raises(StoreMissingError, match="no RocksDB store") as raised:
+    with pytest.raises(StoreMissingError, match="no RocksDB store") as missing_store:
         RocksDBStore(missing, create=False)
-    assert str(missing) in str(raised.value)
+    assert str(missing) in str(missing_store.value)
     assert not missing.exists()
     not_a_directory = tmp_path / "file"
     not_a_directory.write_bytes(b"not a database")
