@@ -8,6 +8,11 @@ transaction's derived operations. One exception: a contract writes its *own* ent
 
 A failed write (permission, version conflict, size) ends the whole transaction: contract code
 cannot catch it, so it never continues on half-written state.
+
+Fuel: READ_FUEL per read and WRITE_FUEL per write or event, each plus 1 per 16 bytes of the
+account, key and value it handles; converting a value to a ledger value costs 1 per element of
+its lists and dicts (measured, and refused over the ledger's value limit, before it is encoded);
+CALL_FUEL per contract call.
 """
 
 from __future__ import annotations
@@ -98,20 +103,20 @@ class ContractContext:
     def get(self, account: str, key: str, default: Any = None) -> Any:
         """The latest value of `key` in `account` (a data account or a contract), or `default`."""
         state = self._ledger.state
-        pointer = latest_version_key(_text(account), _text(key))
+        self._execution.charge(READ_FUEL + _key_size(account, key) // 16)
+        pointer = latest_version_key(account, key)
         version = state.counter(pointer)
         if version is None:
-            self._execution.charge(READ_FUEL)
             return default
         data = state.get(entry_key_of_pointer(pointer, version))
         assert data is not None, "a version pointer without its entry"
-        self._execution.charge(READ_FUEL + len(data) // 16)
+        self._execution.charge(len(data) // 16)
         return to_python(decode_value(data))
 
     def version(self, account: str, key: str) -> int:
         """The latest version of `key` in `account`, or -1 if it has none."""
-        self._execution.charge(READ_FUEL)
-        version = self._ledger.state.counter(latest_version_key(_text(account), _text(key)))
+        self._execution.charge(READ_FUEL + _key_size(account, key) // 16)
+        version = self._ledger.state.counter(latest_version_key(account, key))
         return -1 if version is None else version
 
     def set(self, account: str, key: str, value: Any, expected_version: int | None = None) -> int:
@@ -120,9 +125,10 @@ class ContractContext:
         Returns the new version. Needs `write_data` and ownership (or the writer role) of the
         account, as a direct `SetEntries` would; the contract's own address needs neither.
         """
-        typed = to_ledger(value)
+        typed = to_ledger(value, self._execution.charge)
         expected = self.version(account, key) if expected_version is None else expected_version
-        self._execution.charge(WRITE_FUEL + len(codec.encode(typed)) // 16)
+        size = _key_size(account, key) + len(codec.encode(typed))
+        self._execution.charge(WRITE_FUEL + size // 16)
         write = m.EntryWrite(key, typed, int(expected))
         operation = m.SetEntries(account, [write])
         if account == self._address:
@@ -133,9 +139,10 @@ class ContractContext:
 
     def emit(self, account: str, topic: str, content: Any) -> int:
         """Publish `content` under `topic` in the event account; returns its sequence."""
-        typed = to_ledger(content)
-        self._execution.charge(WRITE_FUEL + len(codec.encode(typed)) // 16)
-        current = self._ledger.state.counter(topic_key(_text(account), _text(topic)))
+        typed = to_ledger(content, self._execution.charge)
+        size = _key_size(account, topic) + len(codec.encode(typed))
+        self._execution.charge(WRITE_FUEL + size // 16)
+        current = self._ledger.state.counter(topic_key(account, topic))
         sequence = -1 if current is None else current
         operation = m.PublishEvents(account, [m.EventWrite(topic, typed, sequence)])
         self._run(lambda: HANDLERS[m.PublishEvents](self._ledger, operation), operation)
@@ -143,9 +150,9 @@ class ContractContext:
 
     def call(self, contract: str, method: str, *args: Any) -> Any:
         """Call `method` of another contract (its latest version) with plain arguments."""
-        self._execution.charge(CALL_FUEL)
-        values = [to_ledger(arg) for arg in args]
-        result = self._invoke(_text(contract), _text(method), values, self._address)
+        self._execution.charge(CALL_FUEL + _key_size(contract, method) // 16)
+        values = [to_ledger(arg, self._execution.charge) for arg in args]
+        result = self._invoke(contract, method, values, self._address)
         return None if result is None else to_python(result)
 
     def _run(self, action: Callable[[], Any], operation: m.Operation) -> None:
@@ -160,3 +167,8 @@ def _text(value: Any) -> str:
     if not isinstance(value, str):
         raise TypeError(f"expected text, got {type(value).__name__}")
     return value
+
+
+def _key_size(account: Any, key: Any) -> int:
+    """The characters of an account and a key (TypeError unless both are text)."""
+    return len(_text(account)) + len(_text(key))

@@ -18,13 +18,14 @@ import functools
 import inspect
 import re
 import traceback
+from collections.abc import Callable
 from types import CodeType
 from typing import Any
 
 from jadechain.contract import Contract, ContractError, is_method, method
 from jadechain.contract.context import ContractContext
 from jadechain.contract.convert import to_ledger, to_python
-from jadechain.contract.guards import ContractAbort, Execution, refuse
+from jadechain.contract.guards import ContractAbort, Execution, TextMeasure, refuse
 from jadechain.contract.instrument import instrument
 from jadechain.contract.safe import SANDBOX_MODULE, conforms, make_builtins, read_attribute
 from jadechain.contract.sandbox import FILENAME, SandboxError, check_source
@@ -34,6 +35,7 @@ from jadechain.ledger.state import AccountRecord, code_key
 from jadechain.ledger.values import Value
 
 MESSAGE_CHARS_MAX = 300
+MESSAGE_TEXT_MAX = 65536  # an exception's arguments are turned into text up to this size
 CALL_DEPTH_MAX = 8  # contracts calling contracts (ctx.call) within one invocation
 _ADDRESS_LIKE = re.compile(r" at 0x[0-9a-fA-F]+")
 _API = {"Contract": Contract, "ContractError": ContractError, "method": method}
@@ -42,7 +44,11 @@ _API = {"Contract": Contract, "ContractError": ContractError, "method": method}
 @functools.lru_cache(maxsize=256)
 def compile_contract(code: str) -> CodeType:
     """The checked, instrumented code of a contract module (SandboxError if refused)."""
-    return instrument(check_source(code))
+    tree = check_source(code)
+    try:
+        return instrument(tree)
+    except (SyntaxError, ValueError, TypeError, RecursionError) as error:  # not expected
+        raise SandboxError(0, f"the code cannot be instrumented: {type(error).__name__}") from None
 
 
 def contract_class(namespace: dict[str, Any]) -> type[Contract]:
@@ -132,15 +138,16 @@ class _Invocation:
             raise ContractError(f"the contract has no method {method_name!r}")
         values = [to_python(arg) for arg in args]
         annotations: dict[str, Any] = getattr(function, "__annotations__", {})
-        _check_arguments(function, values, annotations)
+        charge = self.execution.charge
+        _check_arguments(function, values, annotations, charge)
         ctx = ContractContext(self.context, self.execution, address, caller, self.call)
         result = function(cls(), ctx, *values)
-        if not conforms(result, annotations.get("return")):
+        if not conforms(result, annotations.get("return"), charge):
             raise ContractError(f"{method_name} returned {type(result).__name__}")
         if result is None:
             return None
         try:
-            return to_ledger(self.execution.plain(result))
+            return to_ledger(result, charge)
         except ValueError as error:
             raise refuse(f"result refused: {error}") from None
 
@@ -152,17 +159,32 @@ class _Invocation:
             "_jc_api": dict(_API),
             "_jc_fn": execution.wrap,
             "_jc_iter": execution.iterate,
+            "_jc_iter_unpack": execution.iterate_unpacked,
             "_jc_tick": execution.tick,
             "_jc_op": execution.operate,
             "_jc_iop": execution.operate_in_place,
-            "_jc_plain": execution.plain,
+            "_jc_unary": execution.unary,
+            "_jc_cmp": execution.compare,
+            "_jc_last": execution.last_operand,
+            "_jc_get": execution.get_item,
+            "_jc_slice": slice,
+            "_jc_target": execution.target,
+            "_jc_star": execution.star,
+            "_jc_dstar": execution.double_star,
+            "_jc_key": execution.key,
+            "_jc_made": execution.made,
+            "_jc_unpack": execution.unpack,
+            "_jc_fpart": execution.format_part,
+            "_jc_fjoin": execution.format_join,
             "_jc_attr": functools.partial(read_attribute, execution),
         }
         exec(compile_contract(code), namespace)  # noqa: S102 - checked and instrumented code
         return namespace
 
 
-def _check_arguments(function: Any, values: list[Any], annotations: dict[str, Any]) -> None:
+def _check_arguments(
+    function: Any, values: list[Any], annotations: dict[str, Any], charge: Callable[[int], None]
+) -> None:
     original = getattr(function, "__wrapped__", function)
     code = original.__code__
     names = list(code.co_varnames[2 : code.co_argcount])
@@ -170,7 +192,7 @@ def _check_arguments(function: Any, values: list[Any], annotations: dict[str, An
     if not least <= len(values) <= len(names) and not code.co_flags & inspect.CO_VARARGS:
         raise ContractError(f"{function.__name__} takes {len(names)} arguments, got {len(values)}")
     for name, value in zip(names, values, strict=False):
-        if not conforms(value, annotations.get(name)):
+        if not conforms(value, annotations.get(name), charge):
             raise ContractError(f"argument {name!r} must not be {type(value).__name__}")
 
 
@@ -179,22 +201,24 @@ def describe(error: BaseException) -> str:
     frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == FILENAME]
     where = f" at line {frames[-1].lineno}" if frames else ""
     kind = type(error).__name__
-    try:
-        text = str(error) if all(_is_plain(arg) for arg in error.args) else ""
-    except Exception:  # a message must never fail the node
-        text = ""
-    text = _ADDRESS_LIKE.sub("", text)[:MESSAGE_CHARS_MAX]
+    text = _ADDRESS_LIKE.sub("", _message(error))[:MESSAGE_CHARS_MAX]
     return f"{kind}{where}: {text}" if text else f"{kind}{where}"
 
 
-def _is_plain(value: object, depth: int = 0) -> bool:
-    if depth > 8:
-        return False
-    if value is None or isinstance(value, bool | int | float | str | bytes):
-        return True
-    if isinstance(value, list | tuple):
-        return all(_is_plain(item, depth + 1) for item in value[:64])
-    return False
+def _message(error: BaseException) -> str:
+    """`str(error)` if its arguments are plain data of bounded text, else nothing."""
+    args = error.args
+    if len(args) == 1 and type(args[0]) is str and not isinstance(error, KeyError):
+        return args[0][: 4 * MESSAGE_CHARS_MAX]
+    try:
+        TextMeasure(_no_fuel, MESSAGE_TEXT_MAX).size(error, "s")
+        return str(error)
+    except (Exception, ContractAbort):  # not plain, too big, too deep: a message never fails
+        return ""
+
+
+def _no_fuel(units: int) -> None:
+    return None
 
 
 @functools.lru_cache(maxsize=1)

@@ -11,16 +11,30 @@ class keywords (metaclasses). Code that passes is then also put through Restrict
 compile-time policy (`compile_restricted_exec`) as a second, independent check. The dynamic
 half (fuel, attribute and size guards) is added by `jadechain.contract.instrument` and enforced
 by `jadechain.contract.guards`.
+
+Before parsing, code over CODE_BYTES_MAX bytes is refused (checking and compiling are not metered,
+so their cost is bounded by size instead: at the limit, about 0.06 s for a typical contract and
+0.4 s for code written to be slow to compile, on a development machine), and
+so is a run of more than INT_DIGITS_MAX decimal digits (the interpreter's own limit on reading
+such a literal depends on the node's settings, PYTHONINTMAXSTRDIGITS). Code nested deeper than
+NESTING_MAX syntax levels is refused too: the checks walk the tree recursively, and the depth at
+which the interpreter's recursion limit would stop them depends on the caller's stack.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 
 from jadechain.contract import API_NAMES
+from jadechain.contract.guards import INT_BITS_MAX, INT_DIGITS_MAX
 
 API_MODULE = "jadechain.contract"
 FILENAME = "<contract>"
+CODE_BYTES_MAX = 24 * 1024  # contract source in UTF-8 bytes, checked at deploy and at load
+NESTING_MAX = 100  # levels of the syntax tree (each `elif`, each operand of a chain of `+`, ...)
+_LONG_NUMBER = re.compile(rf"(?<![0-9A-Za-z_.])[0-9](?:_?[0-9]){{{INT_DIGITS_MAX}}}")
+_TOO_DEEP = f"code nested deeper than {NESTING_MAX} levels"
 
 _ALLOWED: frozenset[type[ast.AST]] = frozenset(
     {
@@ -80,21 +94,34 @@ class SandboxError(Exception):
     """Contract source that breaks a sandbox rule, with the line it breaks it on."""
 
     def __init__(self, line: int, message: str) -> None:
-        super().__init__(f"line {line}: {message}")
+        super().__init__(f"line {line}: {message}" if line else message)
         self.line = line
         self.message = message
 
 
 def check_source(code: str) -> ast.Module:
     """The parsed module, if `code` passes every sandbox rule; SandboxError otherwise."""
+    size = len(code.encode("utf-8", "surrogatepass"))
+    if size > CODE_BYTES_MAX:
+        raise SandboxError(0, f"the code is {size} bytes, over the limit of {CODE_BYTES_MAX} bytes")
+    number = _LONG_NUMBER.search(code)
+    if number is not None:
+        line = code.count("\n", 0, number.start()) + 1
+        message = f"a run of more than {INT_DIGITS_MAX} digits (write big numbers in hexadecimal)"
+        raise SandboxError(line, message)
     try:
         tree = ast.parse(code, FILENAME)
     except SyntaxError as error:
         raise SandboxError(error.lineno or 0, f"syntax error: {error.msg}") from None
     except ValueError as error:  # e.g. NUL bytes in the source
         raise SandboxError(0, f"unreadable source: {error}") from None
-    _Checker().visit(tree)
-    _check_restricted(code)
+    except RecursionError:
+        raise SandboxError(0, _TOO_DEEP) from None
+    try:
+        _Checker().visit(tree)
+        _check_restricted(code)
+    except RecursionError:  # not expected within NESTING_MAX; refused the same way if it happens
+        raise SandboxError(0, _TOO_DEEP) from None
     return tree
 
 
@@ -127,6 +154,17 @@ def _check_identifier(node: ast.AST, name: str, what: str) -> None:
 
 
 class _Checker(ast.NodeVisitor):
+    def __init__(self) -> None:
+        self.depth = 0
+
+    def visit(self, node: ast.AST) -> None:
+        """Visit `node`, refusing trees deeper than NESTING_MAX before recursing further."""
+        self.depth += 1
+        if self.depth > NESTING_MAX:
+            raise SandboxError(0, _TOO_DEEP)
+        super().visit(node)
+        self.depth -= 1
+
     def generic_visit(self, node: ast.AST) -> None:
         kind = type(node)
         if kind not in _ALLOWED:
@@ -136,6 +174,13 @@ class _Checker(ast.NodeVisitor):
 
     def visit_Name(self, node: ast.Name) -> None:
         _check_identifier(node, node.id, "name")
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        value = node.value
+        if isinstance(value, int) and value.bit_length() > INT_BITS_MAX:
+            bits = value.bit_length()
+            raise _fail(node, f"an integer of {bits} bits exceeds the limit of {INT_BITS_MAX}")
+        self.generic_visit(node)
 
     def visit_arg(self, node: ast.arg) -> None:
         _check_identifier(node, node.arg, "argument")
