@@ -22,7 +22,8 @@ from typing import Any
 
 from jadechain import codec
 from jadechain.contract.convert import to_ledger, to_python
-from jadechain.contract.guards import ContractAbort, Execution
+from jadechain.contract.guards import Execution
+from jadechain.contract.limits import ContractAbort
 from jadechain.ledger import model as m
 from jadechain.ledger.operations import HANDLERS, Context, OperationFailed, write_entries
 from jadechain.ledger.state import entry_key_of_pointer, latest_version_key, topic_key

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from jadechain.contract.guards import INT_DIGITS_MAX
+from jadechain.contract.limits import INT_DIGITS_MAX
 from jadechain.ledger.values import (
     INT64_MAX,
     INT64_MIN,

@@ -23,11 +23,15 @@ from types import CodeType
 from typing import Any
 
 from jadechain.contract import Contract, ContractError, is_method, method
+from jadechain.contract.attributes import SANDBOX_MODULE, read_attribute
 from jadechain.contract.context import ContractContext
 from jadechain.contract.convert import to_ledger, to_python
-from jadechain.contract.guards import ContractAbort, Execution, TextMeasure, refuse
+from jadechain.contract.guards import Execution
 from jadechain.contract.instrument import instrument
-from jadechain.contract.safe import SANDBOX_MODULE, conforms, make_builtins, read_attribute
+from jadechain.contract.limits import ContractAbort, refuse
+from jadechain.contract.measure import TextMeasure
+from jadechain.contract.safe_builtins import make_builtins
+from jadechain.contract.safe_types import conforms
 from jadechain.contract.sandbox import FILENAME, SandboxError, check_source
 from jadechain.ledger import model as m
 from jadechain.ledger.operations import Context, OperationFailed

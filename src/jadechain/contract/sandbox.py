@@ -10,7 +10,7 @@ assignment, format specs in f-strings, `.format`/`.format_map`, decorators other
 class keywords (metaclasses). Code that passes is then also put through RestrictedPython's
 compile-time policy (`compile_restricted_exec`) as a second, independent check. The dynamic
 half (fuel, attribute and size guards) is added by `jadechain.contract.instrument` and enforced
-by `jadechain.contract.guards`.
+by `jadechain.contract.guards` (on `meter`'s fuel), `safe_builtins` and `attributes`.
 
 Before parsing, code over CODE_BYTES_MAX bytes is refused (checking and compiling are not metered,
 so their cost is bounded by size instead: at the limit, about 0.06 s for a typical contract and
@@ -27,7 +27,7 @@ import ast
 import re
 
 from jadechain.contract import API_NAMES
-from jadechain.contract.guards import INT_BITS_MAX, INT_DIGITS_MAX
+from jadechain.contract.limits import INT_BITS_MAX, INT_DIGITS_MAX
 
 API_MODULE = "jadechain.contract"
 FILENAME = "<contract>"
