@@ -2,4 +2,5 @@
 
 from jadechain.cli.main import main
 
-main()
+if __name__ == "__main__":  # not when a worker process prepares its parent's main module
+    main()

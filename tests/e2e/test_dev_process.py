@@ -48,7 +48,10 @@ def test_dev_serves_survives_kill_9_and_keeps_every_committed_transaction(tmp_pa
             result = submit(base, info.id, sign(new_content(info.id, [op], _now()), [admin]))
             assert result.status is SubmitStatus.COMMITTED
             committed.append(result.tx_hash)
+        helpers = _descendants(process.pid)  # the crypto workers and their fork server
+        assert len(helpers) >= 3
         os.kill(process.pid, signal.SIGKILL)
+        _gone(helpers)  # none outlives the node
     with dev_process(data, port):
         again = ledger_info(base)
         assert again.id == info.id
@@ -82,3 +85,26 @@ def test_dev_serves_survives_kill_9_and_keeps_every_committed_transaction(tmp_pa
 
 def _now() -> int:
     return time.time_ns() // 1_000_000
+
+
+def _descendants(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            found |= {int(child)} | _descendants(int(child))
+    return found
+
+
+def _gone(pids: set[int], timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while alive := {pid for pid in pids if _alive(pid)}:
+        assert time.monotonic() < deadline, f"still running after the node died: {alive}"
+        time.sleep(0.1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has ended; its parent has not reaped it yet

@@ -106,7 +106,7 @@ async def _measure(
         processes = dict(system.processes)
         if system.target != "ledger":
             processes["client"] = os.getpid()
-        window = _Window(Monitor(processes))
+        window = _Window(Monitor(processes, own_only=frozenset({"client", "client+node"})))
         mode = f"open loop at {spec.load.rate:,.0f} tx/s" if spec.load.rate else "closed loop"
         progress(f"sending ({mode}, {spec.load.warmup_s:g} s warm-up, {spec.load.duration_s:g} s)")
         window.mark(True)  # the baseline, if the supply runs out during the warm-up

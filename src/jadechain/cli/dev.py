@@ -29,13 +29,14 @@ def _check_port_free(host: str, port: int) -> None:
 def _serve(dev_ledger: DevLedger, host: str, port: int) -> None:
     from jadechain.gateway.app import create_app
     from jadechain.gateway.hosting import HostedApp
-    from jadechain.node.host import LedgerHost
+    from jadechain.node.host import LedgerHost, PipelineSettings
 
     def stopped() -> None:
         dev_ledger.close()
         click.echo("jadechain dev: stopped", err=True)
 
-    ledger_host = LedgerHost(dev_ledger.ledger, dev_ledger.node_key)
+    settings = PipelineSettings(crypto_workers="process")  # ADR 0008
+    ledger_host = LedgerHost(dev_ledger.ledger, dev_ledger.node_key, settings)
     app = create_app([ledger_host], node_key=dev_ledger.node_key)
     hosted = HostedApp(app, [ledger_host], on_stopped=stopped)
     run_server(hosted, host, port)

@@ -18,11 +18,12 @@ node `SignatureEntry` over the transaction hash (unless that key already signed 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 
 from jadechain import codec
 from jadechain.api import SubmitResult, SubmitStatus, TransactionView
-from jadechain.crypto import Digest, KeyPair, hash_data
+from jadechain.crypto import Digest, KeyPair, Signature, hash_data
 from jadechain.gateway.context import Call, Reply
 from jadechain.gateway.errors import not_found, too_large
 from jadechain.gateway.params import LEDGER, TX_HASH, WAIT
@@ -33,7 +34,7 @@ from jadechain.ledger.proofs import TransactionProof, prove_transaction
 from jadechain.ledger.store import Ledger
 from jadechain.node.blocks import Prepared
 
-ENDORSE_IN_THREAD_MIN = 16  # batches at least this long are signed off the event loop
+ENDORSE_IN_THREAD_MIN = 16  # batches at least this long are signed on the host's crypto pool
 
 
 def endorse(
@@ -44,26 +45,33 @@ def endorse(
 
 
 def endorse_prepared(
-    node_key: KeyPair, transactions: Sequence[m.SignedTransaction]
+    node_key: KeyPair,
+    transactions: Sequence[m.SignedTransaction],
+    sign_many: Callable[[list[bytes]], list[Signature]] | None = None,
 ) -> tuple[list[m.SignedTransaction], Prepared]:
     """`endorse`, also giving what intake would otherwise recompute: each hash, and the
-    signature made here (not to be verified again by a host in this process)."""
+    signature made here (not to be verified again by a host in this process). `sign_many` signs
+    the hashes in one batch (the host's crypto pool); by default they are signed here."""
+    hashes = [
+        hash_data(tx.content.ledger.algorithm, codec.encode(tx.content)) for tx in transactions
+    ]
+    signed_already = [
+        any(entry.public_key == node_key.public for entry in tx.node_signatures)
+        for tx in transactions
+    ]  # that key's signature came with the request: it is verified at intake
+    messages = [h.to_bytes() for h, done in zip(hashes, signed_already, strict=True) if not done]
+    signatures = iter(sign_many(messages) if sign_many else [node_key.sign(x) for x in messages])
     endorsed: list[m.SignedTransaction] = []
-    hashes: list[Digest | None] = []
     own: list[m.SignatureEntry | None] = []
-    for tx in transactions:
-        tx_hash = hash_data(tx.content.ledger.algorithm, codec.encode(tx.content))
-        hashes.append(tx_hash)
-        if any(entry.public_key == node_key.public for entry in tx.node_signatures):
-            endorsed.append(tx)  # that key's signature came with the request: verified at intake
-            own.append(None)
-            continue
-        entry = m.SignatureEntry(node_key.public, node_key.sign(tx_hash.to_bytes()))
+    for tx, done in zip(transactions, signed_already, strict=True):
+        entry = None if done else m.SignatureEntry(node_key.public, next(signatures))
         own.append(entry)
-        endorsed.append(
-            m.SignedTransaction(tx.content, tx.endpoint_signatures, [*tx.node_signatures, entry])
-        )
-    return endorsed, Prepared(hashes, own)
+        if entry is None:
+            endorsed.append(tx)
+        else:
+            nodes = [*tx.node_signatures, entry]
+            endorsed.append(m.SignedTransaction(tx.content, tx.endpoint_signatures, nodes))
+    return endorsed, Prepared(list[Digest | None](hashes), own)
 
 
 async def _submit(
@@ -74,8 +82,9 @@ async def _submit(
     prepared = None
     if node_key is not None:
         if len(transactions) >= ENDORSE_IN_THREAD_MIN:
+            sign_many = functools.partial(host.verifier.sign, node_key.private)
             transactions, prepared = await asyncio.to_thread(
-                endorse_prepared, node_key, transactions
+                endorse_prepared, node_key, transactions, sign_many
             )
         else:
             transactions, prepared = endorse_prepared(node_key, transactions)

@@ -12,6 +12,7 @@ peer.toml:
     block_transactions_max = 2000
     block_delay_ms = 10
     mempool_transactions_max = 100000
+    crypto_workers = "process"         # or "thread": where signatures are checked (ADR 0008)
 
 gateway.toml:
 
@@ -31,7 +32,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import msgspec
 
@@ -62,6 +63,7 @@ class PipelineSection(_Strict, frozen=True):
     block_transactions_max: int = 2000
     block_delay_ms: int = 10
     mempool_transactions_max: int = 100_000
+    crypto_workers: Literal["thread", "process"] = "process"
 
 
 class PeerConfig(_Strict, frozen=True):
@@ -157,4 +159,5 @@ def pipeline_settings(config: PeerConfig) -> PipelineSettings:
         block_transactions_max=section.block_transactions_max,
         block_delay_ms=section.block_delay_ms,
         mempool_transactions_max=section.mempool_transactions_max,
+        crypto_workers=section.crypto_workers,
     )

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Literal, Protocol, TypeVar
 
 from jadechain import codec
 from jadechain.api import NetworkStatus, PeerLink, SubmitResult, SubmitStatus
@@ -57,6 +57,7 @@ class PipelineSettings:
     batches_in_flight_max: int = 8  # this node's batches offered to consensus, not yet committed
     batch_bytes_max: int = 3 * 1024 * 1024  # encoded transactions per batch (bft refuses > 4 MiB)
     subscriber_queue_max: int = 1024  # committed blocks buffered per subscriber
+    crypto_workers: Literal["thread", "process"] = "thread"  # the batch verifier's pool (ADR 0008)
 
 
 CERTIFICATE_POLL_MS = 20
@@ -105,7 +106,8 @@ class LedgerHost:
         self.ledger = ledger
         self.signer = signer
         self.settings = settings or PipelineSettings()
-        self.verifier = verifier or BatchVerifier()
+        self._own_verifier = verifier is None  # made here: started and closed with the host
+        self.verifier = verifier or BatchVerifier(mode=self.settings.crypto_workers)
         self.clock = clock
         self.replica = replica or SoloReplica(ledger.height, ledger.head.time_ms)
         self.mempool = Mempool(self.settings.mempool_transactions_max)
@@ -145,6 +147,8 @@ class LedgerHost:
     # --- lifecycle ------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        if self._own_verifier:
+            await asyncio.to_thread(self.verifier.start)
         self._tasks = [
             asyncio.create_task(self._pipeline(), name="block-pipeline"),
             asyncio.create_task(self._committer(), name="block-committer"),
@@ -170,6 +174,8 @@ class LedgerHost:
             _offer(queue, None)
         self._stopped = True
         self._thread.shutdown(wait=True)
+        if self._own_verifier:
+            self.verifier.close()
 
     # --- intake ---------------------------------------------------------------------------------
 

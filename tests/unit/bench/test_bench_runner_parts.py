@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -79,6 +81,25 @@ def test_proc_sample_of_this_process() -> None:
     rows = {row["process"]: row for row in monitor.report(1.0)}
     assert rows["me"]["cpu_s"] is not None
     assert rows["gone"]["cpu_s"] is None
+
+
+def test_proc_sample_with_children_counts_a_busy_child() -> None:
+    spin = "import time\nend = time.process_time() + 0.6\nwhile time.process_time() < end: pass"
+    child = subprocess.Popen([sys.executable, "-c", spin + "\ntime.sleep(30)"])
+    try:
+        deadline = time.monotonic() + 20
+        while True:  # until the child has spun (and sleeps)
+            alone, together = procstat.sample(os.getpid()), procstat.sample(os.getpid(), True)
+            assert alone is not None
+            assert together is not None
+            if together.cpu_s - alone.cpu_s >= 0.5:
+                break
+            assert time.monotonic() < deadline, "the child's CPU never showed"
+            time.sleep(0.1)
+        assert together.peak_rss_mib > alone.peak_rss_mib
+    finally:
+        child.kill()
+        child.wait()
 
 
 def test_tracker_settles_batches_on_commit_and_rejection() -> None:

@@ -68,6 +68,32 @@ def test_the_gateway_endorsement_is_not_verified_again_by_its_own_host(chain: Lo
     run(chain, scenario, node_key=chain.node)
 
 
+def test_with_crypto_worker_processes_endorsements_and_verdicts_are_the_same(
+    chain: LocalChain,
+) -> None:
+    async def scenario(api: Harness) -> None:
+        batch = [register(api) for _ in range(39)]
+        batch.insert(7, forged(api))
+        response = await api.client.post(f"{api.base}/txs/batch", content=codec.to_json(batch))
+        results = codec.from_json(response.content, list[SubmitResult])
+        statuses = [r.status for r in results]
+        assert (
+            statuses
+            == [SubmitStatus.COMMITTED] * 7
+            + [SubmitStatus.REJECTED]
+            + [SubmitStatus.COMMITTED] * 32
+        )
+        assert results[7].reason == "bad signature"
+        for result in results[:2]:
+            found = await api.get(f"/txs/{result.tx_hash.to_base58()}")
+            view = codec.from_json(found.content, TransactionView)
+            [entry] = view.transaction.node_signatures
+            assert verify(entry.public_key, result.tx_hash.to_bytes(), entry.signature)
+
+    settings = PipelineSettings(crypto_workers="process")
+    run(chain, scenario, settings=settings, node_key=chain.node)
+
+
 def test_a_node_signature_that_came_with_the_request_is_verified(chain: LocalChain) -> None:
     async def scenario(api: Harness) -> None:
         good = register(api)

@@ -21,6 +21,7 @@ def test_peer_config_defaults_and_relative_store(tmp_path: Path) -> None:
     path.write_text('[peer]\nlisten = "127.0.0.1:7080"\nkey_file = "k.json"\nledgers = ["db"]\n')
     config = load_peer_config(path)
     assert pipeline_settings(config).block_transactions_max == 2000
+    assert pipeline_settings(config).crypto_workers == "process"
     assert store_url(path, "db") == f"rocksdb://{(tmp_path / 'conf' / 'db').resolve()}"
     assert store_url(path, "memory://") == "memory://"
 
@@ -39,6 +40,11 @@ def test_peer_config_defaults_and_relative_store(tmp_path: Path) -> None:
             '[peer]\nlisten = "x:1"\nkey_file = "k"\nledgers = ["l"]\n'
             "[pipeline]\nblock_transactions_max = 0\n",
             "out of range",
+        ),
+        (
+            '[peer]\nlisten = "x:1"\nkey_file = "k"\nledgers = ["l"]\n'
+            '[pipeline]\ncrypto_workers = "gpu"\n',
+            r"Invalid enum value 'gpu' - at `\$.pipeline.crypto_workers`",
         ),
     ],
 )

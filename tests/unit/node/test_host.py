@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -22,7 +22,7 @@ from jadechain.testing import LocalChain
 T = TypeVar("T")
 
 
-def run(scenario: Callable[[LedgerHost], Awaitable[T]], chain: LocalChain, **settings: int) -> T:
+def run(scenario: Callable[[LedgerHost], Awaitable[T]], chain: LocalChain, **settings: Any) -> T:
     async def main() -> T:
         host = LedgerHost(
             chain.ledger,
