@@ -39,9 +39,10 @@ from jadechain.bench.workloads import ACCOUNTS_DEFAULT, Workload, workload_named
 from jadechain.crypto import Algorithm, BatchVerifier, KeyPair, suite_by_name
 
 Progress = Callable[[str], None]
-# Rough maxima (tx/s) sizing the closed loop's pre-signed supply; `--txs` overrides.
-GUESS = {"ledger": 10_000, "dev": 4_000, "net": 2_500}
-SM_GUESS = {"ledger": 2_500, "dev": 1_500, "net": 800}
+# Closed loop: pre-sign for this many tx/s (x 1.2) so the supply outlasts the run; about twice the
+# rates measured on 2 cores in docs/benchmarks.md (running out only ends the window early).
+GUESS = {"ledger": 12_000, "dev": 10_000, "net": 5_000}
+SM_GUESS = {"ledger": 3_000, "dev": 4_000, "net": 2_000}
 
 
 @dataclass(frozen=True)
