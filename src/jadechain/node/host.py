@@ -246,7 +246,7 @@ class LedgerHost:
         if reason is None and self.ledger.is_known(tx_hash.raw):
             reason = "duplicate transaction: already on the ledger"
         if reason is None and tx_hash.raw not in self.mempool:
-            reason = self.mempool.add(Pending(tx_hash.raw, tx))
+            reason = self.mempool.add(Pending(tx_hash.raw, tx, tx_hash))
         if reason is not None:
             return SubmitResult(tx_hash, SubmitStatus.REJECTED, reason)
         if not wait:
@@ -295,7 +295,7 @@ class LedgerHost:
         size = 0
         for item in batch:
             data = codec.encode(item.transaction)
-            self._local.remember(data, Admitted(item.transaction, Digest(self._hash, item.tx_hash)))
+            self._local.remember(data, Admitted(item.transaction, item.digest))
             if encoded and size + len(data) > self.settings.batch_bytes_max:
                 self._offer_encoded(tuple(encoded))
                 encoded, size = [], 0

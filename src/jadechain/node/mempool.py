@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from jadechain.crypto import Digest
 from jadechain.ledger import model as m
 
 MEMPOOL_TRANSACTIONS_MAX = 100_000
@@ -18,6 +19,7 @@ MEMPOOL_TRANSACTIONS_MAX = 100_000
 class Pending:
     tx_hash: bytes
     transaction: m.SignedTransaction
+    digest: Digest  # the same hash, typed (carried to the block: not rebuilt)
 
 
 class Mempool:
