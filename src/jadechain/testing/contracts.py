@@ -31,6 +31,18 @@ from jadechain.testing import LocalChain
 __all__ = ["ContractFailed", "ContractTester"]
 
 
+COUNTER_SOURCE = """from jadechain.contract import Contract, method
+
+
+class Counter(Contract):
+    @method
+    def bump(self, ctx, by: int) -> int:
+        count = ctx.get(ctx.address, "count", 0) + by
+        ctx.set(ctx.address, "count", count)
+        return count
+"""  # the smallest useful contract: one method that reads and writes its own state
+
+
 class ContractFailed(AssertionError):  # noqa: N818 - a failure outcome, like OperationFailed
     """A contract transaction that was recorded with a failure code."""
 

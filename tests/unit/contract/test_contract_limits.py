@@ -16,20 +16,10 @@ from click.testing import CliRunner
 from jadechain.ledger import model as m
 from jadechain.ledger.values import Json
 from jadechain.testing import LocalChain
+from jadechain.testing.contracts import COUNTER_SOURCE as COUNTER
 from jadechain.testing.contracts import ContractFailed, ContractTester
 
 HEADER = "from jadechain.contract import Contract, ContractError, method\n"
-COUNTER = (
-    HEADER
-    + """
-class Counter(Contract):
-    @method
-    def bump(self, ctx, by: int) -> int:
-        count = ctx.get(ctx.address, "count", 0) + by
-        ctx.set(ctx.address, "count", count)
-        return count
-"""
-)
 
 
 def contract(body: str) -> str:

@@ -15,6 +15,7 @@ from jadechain.ledger.state import LATEST_PREFIX, code_key
 from jadechain.ledger.store import Ledger
 from jadechain.storage import WriteBatch
 from jadechain.testing import LocalChain
+from jadechain.testing.contracts import COUNTER_SOURCE as COUNTER
 from jadechain.testing.contracts import ContractFailed, ContractTester
 
 HEADER = "from jadechain.contract import Contract, ContractError, method\n"
@@ -37,18 +38,6 @@ REFUSED = [
     # accepted by jadechain's own AST rules, refused by RestrictedPython's policy alone
     ("totals = {'n': 0}\ntotals['n'] += 1", 7, "refused by RestrictedPython"),
 ]
-
-COUNTER = (
-    HEADER
-    + """
-class Counter(Contract):
-    @method
-    def bump(self, ctx, by: int) -> int:
-        count = ctx.get(ctx.address, "count", 0) + by
-        ctx.set(ctx.address, "count", count)
-        return count
-"""
-)
 
 
 class LaxRuntime(PythonRuntime):
