@@ -7,6 +7,7 @@ A value is a tagged record: text, int64, bytes, bool, json (canonical JSON text)
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from jadechain.codec import Record
@@ -14,6 +15,10 @@ from jadechain.codec import Record
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 VALUE_BYTES_MAX = 4 * 1024 * 1024  # one value; a transaction has its own, larger bound
+JSON_DEPTH_MAX = 64  # levels of nested arrays and objects in a json value
+JSON_INT_DIGITS_MAX = 640  # decimal digits of one json integer (Python's lowest digit limit)
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
 
 
 class InvalidValueError(ValueError):
@@ -61,13 +66,21 @@ class Json(Record, frozen=True, tag="json"):
         return cls(canonical_json(data))
 
     def check(self) -> None:
+        """Valid, canonical and within limits that do not depend on the interpreter's settings
+        (every node must reach the same verdict): nesting at most `JSON_DEPTH_MAX` levels,
+        integers of at most `JSON_INT_DIGITS_MAX` digits (below any `PYTHONINTMAXSTRDIGITS`),
+        finite numbers only."""
         if len(self.value.encode()) > VALUE_BYTES_MAX:
             raise InvalidValueError(f"json value exceeds {VALUE_BYTES_MAX} bytes")
+        depth = json_depth(self.value)
+        if depth > JSON_DEPTH_MAX:
+            raise InvalidValueError(f"json value nests {depth} levels, over {JSON_DEPTH_MAX}")
         try:
-            data = json.loads(self.value)
-        except json.JSONDecodeError as error:
+            data = json.loads(self.value, parse_int=_bounded_int, parse_constant=_no_constant)
+            text = canonical_json(data)
+        except ValueError as error:  # JSONDecodeError, an integer too long, inf
             raise InvalidValueError(f"json value is not valid JSON: {error}") from None
-        if canonical_json(data) != self.value:
+        if text != self.value:
             raise InvalidValueError("json value is not in canonical form (sorted keys, no spaces)")
 
     def data(self) -> Any:
@@ -83,6 +96,25 @@ class Timestamp(Record, frozen=True, tag="timestamp"):
 
 
 Value = Text | Int64 | Bytes | Bool | Json | Timestamp
+
+
+def json_depth(text: str) -> int:
+    """How deeply arrays and objects nest in JSON `text` (brackets inside strings do not count)."""
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall(_STRINGS.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _bounded_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > JSON_INT_DIGITS_MAX:
+        raise ValueError(f"an integer has more than {JSON_INT_DIGITS_MAX} digits")
+    return int(digits)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def canonical_json(data: Any) -> str:
