@@ -12,6 +12,7 @@ fails, its changes are rolled back and it is recorded with the failure's code.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -26,6 +27,11 @@ from jadechain.ledger.values import Value
 from jadechain.storage import WriteBatch
 
 Hasher = Callable[[bytes], bytes]
+log = logging.getLogger(__name__)
+# Errors that bad input can raise, the same way on every node, where a check is missing; they fail
+# the transaction. Others (MemoryError, RecursionError: they depend on the machine) still stop the
+# block, and the node halts rather than risk deciding differently from its peers.
+INPUT_ERRORS = (ValueError, TypeError, KeyError, IndexError, ArithmeticError, UnicodeError)
 
 
 @dataclass
@@ -148,6 +154,13 @@ def _record(
         state.rollback_transaction()
         fuel = 0 if context is None else context.fuel_used
         code, message = failure.code, failure.message
+        return m.TransactionResult(tx_hash, height, index, code, message, fuel_used=fuel)
+    except INPUT_ERRORS as error:  # a check missing somewhere: fail this transaction, not the block
+        log.warning("transaction %s: unexpected %r", tx_hash.to_base58(), error)
+        state.rollback_transaction()
+        fuel = 0 if context is None else context.fuel_used
+        message = f"invalid operation ({type(error).__name__})"  # no interpreter wording: hashed
+        code = m.TxCode.INVALID_OPERATION
         return m.TransactionResult(tx_hash, height, index, code, message, fuel_used=fuel)
     state.commit_transaction()
     return m.TransactionResult(

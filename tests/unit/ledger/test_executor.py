@@ -7,7 +7,7 @@ import pytest
 
 from jadechain import codec
 from jadechain.crypto import Algorithm, KeyPair
-from jadechain.ledger import genesis, queries
+from jadechain.ledger import genesis, operations, queries
 from jadechain.ledger import model as m
 from jadechain.ledger.store import Ledger, LedgerError
 from jadechain.ledger.transactions import new_content, sign
@@ -91,6 +91,40 @@ def test_failed_transaction_is_recorded_and_rolled_back_whole(chain: LocalChain)
     found = chain.ledger.transaction(result.tx_hash)
     assert found is not None
     assert found[1].code is m.TxCode.VERSION_CONFLICT
+
+
+@pytest.mark.parametrize("error", [ValueError("deep inside"), KeyError("k"), ZeroDivisionError()])
+def test_an_unexpected_input_error_fails_its_transaction_not_the_block(
+    chain: LocalChain, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    account = chain.data_account()
+    set_entries = operations.HANDLERS[m.SetEntries]
+
+    def half_done(context: operations.Context, operation: m.SetEntries) -> None:
+        set_entries(context, operation)  # writes, then a check that was missing raises
+        raise error
+
+    monkeypatch.setitem(operations.HANDLERS, m.SetEntries, half_done)
+    result = chain.submit([m.SetEntries(account, [m.EntryWrite("a", Int64(1), m.NEW)])])
+    assert result.code is m.TxCode.INVALID_OPERATION
+    assert result.message == f"invalid operation ({type(error).__name__})"
+    assert queries.entry(chain.ledger, account, "a") is None  # rolled back
+    monkeypatch.setitem(operations.HANDLERS, m.SetEntries, set_entries)
+    after = chain.submit([m.SetEntries(account, [m.EntryWrite("a", Int64(2), m.NEW)])])
+    assert after.code is m.TxCode.SUCCESS
+
+
+def test_a_machine_dependent_error_still_stops_the_block(
+    chain: LocalChain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    account = chain.data_account()
+
+    def too_deep(context: operations.Context, operation: m.SetEntries) -> None:
+        raise RecursionError("the stack of this machine")
+
+    monkeypatch.setitem(operations.HANDLERS, m.SetEntries, too_deep)
+    with pytest.raises(RecursionError):
+        chain.submit([m.SetEntries(account, [m.EntryWrite("a", Int64(1), m.NEW)])])
 
 
 def test_entries_listing_by_prefix_and_as_of_height(chain: LocalChain) -> None:
