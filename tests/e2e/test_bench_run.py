@@ -18,8 +18,13 @@ TARGETS = {
     "ledger": ["--target", "ledger", "--store", "memory", "--rate", "1000"],
     "dev": ["--target", "dev", "--rate", "500"],
     "net": ["--target", "net", "--orgs", "4", "--consensus", "bft", "--txs", "4000"],
+    "net-solo": ["--target", "net", "--orgs", "2", "--consensus", "solo", "--txs", "2000"],
 }
-PROCESSES = {"ledger": {"client+node"}, "dev": {"dev", "client"}}
+PROCESSES = {
+    "ledger": {"client+node"},
+    "dev": {"dev", "client"},
+    "net-solo": {"org1", "org2", "gateway", "client"},
+}
 TOP_KEYS = {
     "benchmark", "workload", "target", "via", "nodes", "consensus", "suite", "payload_bytes",
     "engine", "machine", "load", "results", "processes", "floor", "ratio_to_floor", "command",
@@ -44,7 +49,10 @@ def _run(arguments: list[str]) -> dict[str, Any]:
 def test_a_tiny_run_commits_everything_it_sent(target: str) -> None:
     report = _run([*TARGETS[target], *TINY])
     assert set(report) == TOP_KEYS
-    assert report["target"] == target
+    assert report["target"] == TARGETS[target][1]
+    if target.startswith("net"):
+        assert report["consensus"] == TARGETS[target][5]
+        assert report["nodes"] == int(TARGETS[target][3])
     assert report["machine"]["cores"] >= 1
     assert report["machine"]["cpu"]
     results = report["results"]
