@@ -194,6 +194,7 @@ def _same_everywhere(net: Net, names: list[str]) -> int:
 
 def test_four_orgs_commit_survive_the_leader_and_two_down(net: Net) -> None:
     names = [org.name for org in net.manifest.orgs]
+    assert "bft, 3 other participant(s)" in net.layout.peer_log(names[0]).read_text()
     seconds = _commit(net, 1000)
     print(f"1,000 transactions committed in {seconds:.1f} s")
 

@@ -77,11 +77,13 @@ def peer_run(config_path: Path) -> None:
             store.close()
         click.echo("jadechain peer: stopped", err=True)
 
+    from jadechain.node.peering import participants_of
+
     for host in hosts:
-        status = host.network_status()
+        others = len(participants_of(host.ledger)) - 1  # links connect once the server runs
         click.echo(
             f"jadechain peer: ledger {host.id.to_base58()} at height {host.ledger.height}, "
-            f"consensus {status.provider}, {len(status.peers)} other participant(s)"
+            f"consensus {host.network_status().provider}, {others} other participant(s)"
         )
     for peering in peerings:
         listen = peering.listen
