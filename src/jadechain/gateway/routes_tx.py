@@ -71,7 +71,7 @@ def endorse_prepared(
         else:
             nodes = [*tx.node_signatures, entry]
             endorsed.append(m.SignedTransaction(tx.content, tx.endpoint_signatures, nodes))
-    return endorsed, Prepared(list[Digest | None](hashes), own)
+    return endorsed, Prepared(hashes, own)
 
 
 async def _submit(

@@ -189,8 +189,7 @@ class LedgerHost:
         `prepared`: hashes and own signatures an in-process caller already has (see `Prepared`)."""
         if self._stopping or self.failure is not None:
             raise NodeUnavailableError("the ledger's pipeline is not running")
-        prepared = self._prepared(transactions, prepared)
-        hashes = [h for h in prepared.hashes if h is not None]
+        hashes, prepared = self._prepared(transactions, prepared)
         reasons = [self._precheck(tx) for tx in transactions]
         verified = await self._verify(transactions, reasons, prepared)
         answers: list[SubmitResult | asyncio.Future[SubmitResult]] = []
@@ -202,8 +201,8 @@ class LedgerHost:
 
     def _prepared(
         self, transactions: Sequence[m.SignedTransaction], given: Prepared | None
-    ) -> Prepared:
-        """`given` with every hash filled in (computed here when the caller did not know it)."""
+    ) -> tuple[list[Digest], Prepared]:
+        """Every hash (computed here when the caller did not know it), and `given` with them."""
         count = len(transactions)
         known = [None] * count if given is None else given.hashes
         own = [None] * count if given is None else given.own
@@ -214,7 +213,7 @@ class LedgerHost:
             h if h is not None and h.algorithm == algorithm else digest(codec.encode(tx.content))
             for tx, h in zip(transactions, known, strict=True)
         ]
-        return Prepared(hashes, own)
+        return hashes, Prepared(hashes, own)
 
     def _precheck(self, tx: m.SignedTransaction) -> str | None:
         content = tx.content
